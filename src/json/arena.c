@@ -1,0 +1,139 @@
+/*
+ * arena.c - the bump allocator every JSON value lives in.
+ *
+ * An arena is a chain of blocks.  Allocation bumps a pointer in the newest
+ * block and chains a bigger block when it runs out.  Reset frees every block
+ * but the largest and rewinds it, so a worker that resets its arena between
+ * requests stops calling malloc once the arena has reached its working size.
+ *
+ * The arena also owns the parser's scratch stack (see internal.h): it outlives
+ * resets for the same reason.
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct arena_block {
+    struct arena_block *next;    /* older block */
+    size_t size, used;           /* bytes of data[] */
+    max_align_t data[];
+} arena_block;
+
+#define ARENA_ALIGN 8
+#define ARENA_MIN_BLOCK 4096
+
+static size_t align_up(size_t n) { return (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1); }
+
+static arena_block *block_new(size_t size)
+{
+    arena_block *b = malloc(sizeof *b + size);
+    if (!b) return NULL;
+    b->next = NULL;
+    b->size = size;
+    b->used = 0;
+    return b;
+}
+
+json_arena *json_arena_new(size_t initial_bytes)
+{
+    json_arena *a = calloc(1, sizeof *a);
+    if (!a) return NULL;
+    a->head = block_new(initial_bytes > ARENA_MIN_BLOCK ? align_up(initial_bytes) : ARENA_MIN_BLOCK);
+    if (!a->head) {
+        free(a);
+        return NULL;
+    }
+    return a;
+}
+
+/* Out of room in the current block: chain one at least twice as big. */
+static void *alloc_slow(json_arena *a, size_t bytes)
+{
+    size_t size = a->head->size * 2;
+    if (size < bytes) size = bytes;
+    if (size < bytes || size > SIZE_MAX / 2) return NULL;
+    arena_block *b = block_new(size);
+    if (!b) return NULL;
+    b->next = a->head;
+    a->head = b;
+    b->used = bytes;
+    return b->data;
+}
+
+void *json_arena_alloc(json_arena *a, size_t bytes)
+{
+    if (bytes > SIZE_MAX / 2) return NULL;
+    bytes = align_up(bytes ? bytes : 1);
+    arena_block *b = a->head;
+    if (b->size - b->used >= bytes) {
+        void *p = (char *)b->data + b->used;
+        b->used += bytes;
+        return p;
+    }
+    return alloc_slow(a, bytes);
+}
+
+char *json_arena_strdup(json_arena *a, const char *s, size_t len)
+{
+    char *p = json_arena_alloc(a, len + 1);
+    if (!p) return NULL;
+    memcpy(p, s, len);
+    p[len] = '\0';
+    return p;
+}
+
+void json_arena_reset(json_arena *a)
+{
+    arena_block *largest = a->head;
+    for (arena_block *b = a->head; b; b = b->next)
+        if (b->size > largest->size) largest = b;
+    arena_block *b = a->head;
+    while (b) {
+        arena_block *next = b->next;
+        if (b != largest) free(b);
+        b = next;
+    }
+    largest->next = NULL;
+    largest->used = 0;
+    a->head = largest;
+}
+
+void json_arena_free(json_arena *a)
+{
+    if (!a) return;
+    arena_block *b = a->head;
+    while (b) {
+        arena_block *next = b->next;
+        free(b);
+        b = next;
+    }
+    free(a->scratch);
+    free(a);
+}
+
+/* Makes room for `bytes` more on the scratch stack; the stack keeps its size across resets. */
+int json_scratch_reserve(json_arena *a, size_t bytes)
+{
+    if (a->scratch_cap - a->scratch_len >= bytes) return 0;
+    size_t cap = a->scratch_cap ? a->scratch_cap * 2 : 4096;
+    while (cap - a->scratch_len < bytes) {
+        if (cap > SIZE_MAX / 2) return -1;
+        cap *= 2;
+    }
+    char *p = realloc(a->scratch, cap);
+    if (!p) return -1;
+    a->scratch = p;
+    a->scratch_cap = cap;
+    return 0;
+}
+
+void *json_scratch_pop(json_arena *a, size_t count, size_t size)
+{
+    if (count == 0) return NULL;
+    size_t bytes = count * size;
+    void *dst = json_arena_alloc(a, json_capacity_for(count) * size);
+    if (dst) memcpy(dst, a->scratch + a->scratch_len - bytes, bytes);
+    a->scratch_len -= bytes;
+    return dst;
+}

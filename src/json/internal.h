@@ -1,0 +1,49 @@
+/*
+ * internal.h - what the JSON layer's files share and nobody else sees.
+ */
+#ifndef JSON_INTERNAL_H
+#define JSON_INTERNAL_H
+
+#include "json.h"
+
+struct arena_block;
+
+struct json_arena {
+    struct arena_block *head;    /* newest block, the one being bumped */
+    /* Scratch stack for the parsers: children of the open arrays and objects wait
+     * here until their container closes and learns its size.  Heap, not arena:
+     * it is reused across resets, and it survives a parse that fails. */
+    char *scratch;
+    size_t scratch_len, scratch_cap;
+};
+
+int json_scratch_reserve(json_arena *a, size_t bytes);
+
+/* Arrays and objects have no capacity field: a container of length n is taken to
+ * have room for the next power of two >= n items.  Everything that allocates
+ * items or members (parsers, builders) sizes them with this. */
+static inline size_t json_capacity_for(size_t n)
+{
+    size_t cap = 1;
+    while (cap < n) cap <<= 1;
+    return n ? cap : 0;
+}
+
+/* Moves the `count` elements of `size` bytes on top of the scratch stack into a
+ * fresh arena array (sized by json_capacity_for) and pops them.  NULL if out of
+ * memory; also NULL (and no allocation) when count is 0. */
+void *json_scratch_pop(json_arena *a, size_t count, size_t size);
+
+/* Scans the JSON number at p: returns its end with *why NULL, or where it goes
+ * wrong with *why saying how. */
+const char *json_scan_number(const char *p, const char *end, const char **why);
+
+/* json_get for a key of known length (keys may hold NUL bytes). */
+const json_value *json_get_n(const json_value *object, const char *key, size_t len);
+
+/* A number value from its literal: text must be a valid JSON number. */
+json_value *json_number_from_text(json_arena *a, const char *text, size_t len);
+
+#define JSON_MAX_DEPTH 512
+
+#endif
