@@ -138,6 +138,9 @@ struct wasm_module {
                                     global init, so ref.func may take it (spec C.refs) */
 };
 
+/* Decodes m->bytes into m and validates everything but function bodies (decode.c). */
+int wasm_decode(wasm_module *m, wasm_error *err);
+
 /* ---- compiler and interpreter (compile.c / interp.c) -------------------- */
 
 /* Validates function `idx` of `module` and compiles it; sets module->funcs[idx].code.
@@ -158,6 +161,8 @@ struct wasm_memory {
     uint8_t *dirty;              /* one byte per 4 KiB granule of [0, max_pages*64K); set by stores */
     bool has_max;                /* declared max, for import matching */
     uint32_t declared_max;
+    uint32_t peak_pages;         /* highest page count since the last snapshot restore */
+    uint64_t committed;          /* bytes of [base, ...) already readable and writable */
 };
 
 /* Marks [ea, ea+n) dirty: the interpreter's store path, bulk ops and host writes. */
@@ -214,6 +219,35 @@ struct wasm_instance {
 
     wasm_snapshot *pool_owner;   /* snapshot whose pool this instance returns to */
     wasm_instance *pool_next;
+
+    wasm_trap last_trap;         /* of the last wasm_call, for wasm_instance_trap_message */
+    wasm_funcinst *host_funcs;   /* copies of imported host functions (the linker may go first) */
+    wasm_global *own_globals;    /* storage for this module's defined globals */
+    wasm_memory *own_mem;        /* defined memory, freed with the instance */
+    wasm_table *own_tables;      /* storage for this module's defined tables */
 };
+
+/* ---- runtime helpers (memory.c, table.c, instance.c) --------------------- */
+
+/* A memory of `pages` pages that may grow to `max_pages`; address space for
+ * max_pages is reserved up front so the base never moves. */
+wasm_memory *wasm_memory_create(uint32_t pages, uint32_t max_pages, bool has_max,
+                                uint32_t declared_max, wasm_error *err);
+void wasm_memory_destroy(wasm_memory *memory);     /* frees the mapping, not the struct */
+
+/* Table storage: create into *t, destroy its elements; grow returns the old
+ * size or -1 (new elements are `init`). */
+int wasm_table_init_storage(wasm_table *t, uint8_t elem, uint32_t size, uint32_t max,
+                            bool has_max, uint32_t declared_max, wasm_error *err);
+int64_t wasm_table_grow(wasm_table *t, uint32_t delta, uint64_t init);
+
+/* The value of a constant expression in `inst` (global.get reads inst's globals). */
+uint64_t wasm_const_value(const wasm_instance *inst, const wasm_constexpr *c);
+
+/* table.init and memory.init with the spec's bounds checks; usable by the interpreter. */
+wasm_trap wasm_table_init_seg(wasm_instance *inst, uint32_t table, uint32_t seg,
+                              uint32_t dst, uint32_t src, uint32_t n);
+wasm_trap wasm_memory_init_seg(wasm_instance *inst, uint32_t seg,
+                               uint32_t dst, uint32_t src, uint32_t n);
 
 #endif /* WASM_INTERNAL_H */

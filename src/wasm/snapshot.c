@@ -1,0 +1,309 @@
+/*
+ * snapshot.c - capture an instance's state; hand out fresh instances in that
+ * state from a pool.
+ *
+ * Restoring is proportional to what the previous user changed: the memory's
+ * dirty granules (set by every store) are copied back from the image, or
+ * zeroed above it, and the small state (globals, tables, dropped flags, the
+ * memory size) is copied whole.  Function references that pointed into the
+ * template instance are kept as function indices and translated to each
+ * instance's own function records.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "instance.h"
+
+#define GRANULE (1u << WASM_DIRTY_SHIFT)
+
+/* A slot (table element or global) holding a function of the template. */
+typedef struct funcref_fixup {
+    uint32_t slot, func;
+} funcref_fixup;
+
+typedef struct snap_values {
+    uint64_t *values;
+    uint32_t count;
+    funcref_fixup *fixups;
+    uint32_t nfixups;
+} snap_values;
+
+struct wasm_snapshot {
+    const wasm_module *module;
+    wasm_limits limits;
+    wasm_funcinst *imported_funcs;   /* host functions copied; others point to their instance */
+    wasm_funcinst **func_imports;
+    wasm_global **global_imports;
+
+    uint8_t *image;                  /* memory [0, image_len): the rest up to pages is zero */
+    uint64_t image_len;
+    uint32_t pages, max_pages;
+
+    snap_values globals;             /* defined globals */
+    snap_values *tables;             /* defined tables, with their max */
+    uint32_t *table_max;
+    uint8_t *elem_dropped, *data_dropped;
+
+    pthread_mutex_t lock;
+    wasm_instance *pool;
+};
+
+/* ---- capture ------------------------------------------------------------- */
+
+/* The function index of `ref` if it points into the template's own records. */
+static bool template_func(const wasm_instance *t, uint64_t ref, uint32_t *index)
+{
+    const wasm_module *m = t->module;
+    const wasm_funcinst *f = (const wasm_funcinst *)(uintptr_t)ref;
+    uint32_t ndefined = m->nfuncs - m->nfunc_imports;
+    if (!f) return false;
+    if (f >= t->own_funcs && f < t->own_funcs + ndefined) {
+        *index = m->nfunc_imports + (uint32_t)(f - t->own_funcs);
+        return true;
+    }
+    if (f >= t->host_funcs && f < t->host_funcs + m->nfunc_imports) {
+        *index = (uint32_t)(f - t->host_funcs);
+        return true;
+    }
+    return false;
+}
+
+static int capture_values(snap_values *v, const wasm_instance *t, const uint64_t *src, uint32_t n, bool refs)
+{
+    v->count = n;
+    v->values = malloc((n ? n : 1) * sizeof *v->values);
+    v->fixups = malloc((n ? n : 1) * sizeof *v->fixups);
+    if (!v->values || !v->fixups) return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t f;
+        v->values[i] = src[i];
+        if (refs && template_func(t, src[i], &f)) v->fixups[v->nfixups++] = (funcref_fixup){ i, f };
+    }
+    return 0;
+}
+
+static int capture_memory(wasm_snapshot *s, const wasm_memory *mem)
+{
+    uint64_t len = mem->size;
+    while (len >= GRANULE) {           /* trailing zero granules need no image */
+        const uint8_t *g = mem->base + len - GRANULE;
+        if (g[0] || memcmp(g, g + 1, GRANULE - 1)) break;
+        len -= GRANULE;
+    }
+    s->image_len = len;
+    s->image = malloc(len ? len : 1);
+    if (!s->image) return -1;
+    memcpy(s->image, mem->base, len);
+    s->pages = mem->pages;
+    s->max_pages = mem->max_pages;
+    return 0;
+}
+
+static int capture(wasm_snapshot *s, const wasm_instance *t)
+{
+    const wasm_module *m = t->module;
+    uint32_t ndef_tables = m->ntables - m->ntable_imports, ndef_globals = m->nglobals - m->nglobal_imports;
+    s->imported_funcs = calloc(m->nfunc_imports + 1, sizeof *s->imported_funcs);
+    s->func_imports = calloc(m->nfunc_imports + 1, sizeof *s->func_imports);
+    s->global_imports = calloc(m->nglobal_imports + 1, sizeof *s->global_imports);
+    s->tables = calloc(ndef_tables + 1, sizeof *s->tables);
+    s->table_max = calloc(ndef_tables + 1, sizeof *s->table_max);
+    s->elem_dropped = malloc(m->nelems + 1);
+    s->data_dropped = malloc(m->ndatas + 1);
+    if (!s->imported_funcs || !s->func_imports || !s->global_imports || !s->tables || !s->table_max ||
+        !s->elem_dropped || !s->data_dropped)
+        return -1;
+    for (uint32_t i = 0; i < m->nfunc_imports; i++) {
+        const wasm_funcinst *f = t->funcs[i];
+        s->imported_funcs[i] = *f;
+        s->func_imports[i] = f->inst ? (wasm_funcinst *)f : &s->imported_funcs[i];
+    }
+    memcpy(s->global_imports, t->globals, m->nglobal_imports * sizeof *s->global_imports);
+    if (t->own_mem && capture_memory(s, t->own_mem) < 0) return -1;
+    uint64_t *globals = calloc(ndef_globals + 1, sizeof *globals);
+    if (!globals) return -1;
+    for (uint32_t i = 0; i < ndef_globals; i++) globals[i] = t->own_globals[i].value;
+    int rc = capture_values(&s->globals, t, globals, ndef_globals, true);
+    free(globals);
+    if (rc < 0) return -1;
+    for (uint32_t i = 0; i < ndef_tables; i++) {
+        const wasm_table *tab = &t->own_tables[i];
+        s->table_max[i] = tab->max;
+        if (capture_values(&s->tables[i], t, tab->elems, tab->size, tab->elem == WASM_FUNCREF) < 0) return -1;
+    }
+    memcpy(s->elem_dropped, t->elem_dropped, m->nelems);
+    memcpy(s->data_dropped, t->data_dropped, m->ndatas);
+    return 0;
+}
+
+wasm_snapshot *wasm_snapshot_take(wasm_instance *t, wasm_error *err)
+{
+    const wasm_module *m = t->module;
+    if (m->nmem_imports || m->ntable_imports) {
+        wasm_fail(err, "cannot snapshot an instance with imported memories or tables");
+        return NULL;
+    }
+    wasm_snapshot *s = calloc(1, sizeof *s);
+    if (!s) goto oom;
+    s->module = m;
+    s->limits = t->limits;
+    pthread_mutex_init(&s->lock, NULL);
+    if (capture(s, t) < 0) {
+        wasm_snapshot_free(s);
+        goto oom;
+    }
+    return s;
+oom:
+    wasm_fail(err, "out of memory taking a snapshot");
+    return NULL;
+}
+
+/* ---- restore --------------------------------------------------------------- */
+
+static void restore_values(const snap_values *v, uint64_t *dst, wasm_instance *inst)
+{
+    memcpy(dst, v->values, v->count * sizeof *dst);
+    for (uint32_t i = 0; i < v->nfixups; i++)
+        dst[v->fixups[i].slot] = (uint64_t)(uintptr_t)inst->funcs[v->fixups[i].func];
+}
+
+/* Puts back every granule written since the last restore: image bytes below
+ * image_len, zeroes above.  Only granules under the peak size can be dirty. */
+static void restore_memory(const wasm_snapshot *s, wasm_memory *mem)
+{
+    size_t ngranules = (size_t)mem->peak_pages << (16 - WASM_DIRTY_SHIFT);
+    uint8_t *dirty = mem->dirty;
+    for (size_t g = 0; g < ngranules; g++) {
+        if (g + 8 <= ngranules) {        /* skip clean runs a word at a time */
+            uint64_t word;
+            memcpy(&word, dirty + g, 8);
+            if (!word) { g += 7; continue; }
+        }
+        if (!dirty[g]) continue;
+        dirty[g] = 0;
+        uint64_t at = (uint64_t)g << WASM_DIRTY_SHIFT;
+        if (at + GRANULE <= s->image_len) {
+            memcpy(mem->base + at, s->image + at, GRANULE);
+        } else if (at < s->image_len) {
+            memcpy(mem->base + at, s->image + at, s->image_len - at);
+            memset(mem->base + s->image_len, 0, at + GRANULE - s->image_len);
+        } else {
+            memset(mem->base + at, 0, GRANULE);
+        }
+    }
+    mem->pages = mem->peak_pages = s->pages;
+    mem->size = (uint64_t)s->pages * WASM_PAGE_SIZE;
+}
+
+static void restore_state(const wasm_snapshot *s, wasm_instance *inst)
+{
+    const wasm_module *m = s->module;
+    uint32_t ndef_globals = m->nglobals - m->nglobal_imports;
+    for (uint32_t i = 0; i < ndef_globals; i++) inst->own_globals[i].value = s->globals.values[i];
+    for (uint32_t i = 0; i < s->globals.nfixups; i++)
+        inst->own_globals[s->globals.fixups[i].slot].value =
+            (uint64_t)(uintptr_t)inst->funcs[s->globals.fixups[i].func];
+    for (uint32_t i = 0; i < m->ntables - m->ntable_imports; i++) {
+        wasm_table *t = &inst->own_tables[i];
+        t->size = s->tables[i].count;
+        restore_values(&s->tables[i], t->elems, inst);
+    }
+    memcpy(inst->elem_dropped, s->elem_dropped, m->nelems);
+    memcpy(inst->data_dropped, s->data_dropped, m->ndatas);
+    atomic_store_explicit(&inst->interrupt, 0, memory_order_relaxed);
+    inst->deadline_ns = 0;
+    inst->depth = 0;
+    inst->exit_code = 0;
+    inst->trap_message[0] = '\0';
+    inst->last_trap = WASM_OK;
+    inst->userdata = NULL;
+}
+
+/* A new pooled instance: storage like the template's, memory filled from the image. */
+static wasm_instance *create_instance(wasm_snapshot *s, wasm_error *err)
+{
+    const wasm_module *m = s->module;
+    wasm_instance *inst = wasm_instance_alloc(m, &s->limits);
+    if (!inst) {
+        wasm_fail(err, "out of memory creating an instance");
+        return NULL;
+    }
+    for (uint32_t i = 0; i < m->nfunc_imports; i++) wasm_instance_bind_func(inst, i, s->func_imports[i]);
+    memcpy(inst->globals, s->global_imports, m->nglobal_imports * sizeof *inst->globals);
+    for (uint32_t i = 0; i < m->ntables - m->ntable_imports; i++) {
+        const wasm_tabletype *tt = &m->tables[m->ntable_imports + i];
+        if (wasm_table_init_storage(&inst->own_tables[i], tt->elem, s->tables[i].count, s->table_max[i],
+                                    tt->limits.has_max, tt->limits.max, err) < 0)
+            goto fail;
+    }
+    if (m->nmems) {
+        const wasm_limits_decl *l = &m->mems[0];
+        inst->own_mem = wasm_memory_create(s->pages, s->max_pages, l->has_max, l->max, err);
+        if (!inst->own_mem) goto fail;
+        memcpy(inst->own_mem->base, s->image, s->image_len);
+        inst->mems[0] = inst->mem0 = inst->own_mem;
+    }
+    inst->pool_owner = s;
+    return inst;
+fail:
+    wasm_instance_destroy(inst);
+    return NULL;
+}
+
+wasm_instance *wasm_snapshot_instantiate(wasm_snapshot *s, wasm_error *err)
+{
+    pthread_mutex_lock(&s->lock);
+    wasm_instance *inst = s->pool;
+    if (inst) s->pool = inst->pool_next;
+    pthread_mutex_unlock(&s->lock);
+    if (inst) {
+        inst->pool_next = NULL;
+        return inst;
+    }
+    inst = create_instance(s, err);
+    if (inst) restore_state(s, inst);
+    return inst;
+}
+
+/* Called by wasm_instance_free: reset now, so pooled instances hold no guest data. */
+void wasm_snapshot_release(wasm_instance *inst)
+{
+    wasm_snapshot *s = inst->pool_owner;
+    if (inst->own_mem) restore_memory(s, inst->own_mem);
+    restore_state(s, inst);
+    pthread_mutex_lock(&s->lock);
+    inst->pool_next = s->pool;
+    s->pool = inst;
+    pthread_mutex_unlock(&s->lock);
+}
+
+static void free_values(snap_values *v)
+{
+    free(v->values);
+    free(v->fixups);
+}
+
+void wasm_snapshot_free(wasm_snapshot *s)
+{
+    if (!s) return;
+    const wasm_module *m = s->module;
+    while (s->pool) {
+        wasm_instance *inst = s->pool;
+        s->pool = inst->pool_next;
+        wasm_instance_destroy(inst);
+    }
+    if (s->tables)
+        for (uint32_t i = 0; i < m->ntables - m->ntable_imports; i++) free_values(&s->tables[i]);
+    free_values(&s->globals);
+    free(s->tables);
+    free(s->table_max);
+    free(s->imported_funcs);
+    free(s->func_imports);
+    free(s->global_imports);
+    free(s->image);
+    free(s->elem_dropped);
+    free(s->data_dropped);
+    pthread_mutex_destroy(&s->lock);
+    free(s);
+}
