@@ -1,0 +1,184 @@
+/*
+ * bench_engine - CPU kernels in the engine vs the same C compiled natively,
+ * then instantiation from a snapshot vs wasm_instantiate.
+ *
+ *   bench_engine [-r RUNS] [-k] [-i] DIR
+ *
+ * DIR holds crc32.wasm, fib.wasm and sort.wasm (clang --target=wasm32-wasi -O2,
+ * see mk/bench.mk); the native versions (gcc -O2) are linked into this program
+ * as <kernel>_setup / <kernel>_run.  Every kernel runs RUNS times (default 5)
+ * each way; the table shows medians and the ratio engine / native, and checks
+ * that both returned the same value.  -k runs only the kernels, -i only the
+ * instantiation table.
+ */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "wasm.h"
+
+#define MAX_RUNS 50
+
+void crc32_setup(void);
+uint32_t crc32_run(void);
+void fib_setup(void);
+uint32_t fib_run(void);
+void sort_setup(void);
+uint32_t sort_run(void);
+
+typedef struct kernel {
+    const char *name, *label;
+    void (*native_setup)(void);
+    uint32_t (*native_run)(void);
+} kernel;
+
+static const kernel kernels[] = {
+    { "crc32", "crc32 over 10 MiB", crc32_setup, crc32_run },
+    { "fib", "recursive fib(35)", fib_setup, fib_run },
+    { "sort", "quicksort 256K ints", sort_setup, sort_run },
+};
+
+static double time_native(const kernel *k, int runs, uint32_t *result)
+{
+    double ms[MAX_RUNS];
+    k->native_setup();
+    for (int i = 0; i < runs; i++) {
+        uint64_t t0 = bench_now_ns();
+        *result = k->native_run();
+        ms[i] = (double)(bench_now_ns() - t0) / 1e6;
+    }
+    return bench_median(ms, (size_t)runs);
+}
+
+static uint8_t *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    uint8_t *data = NULL;
+    if (!f)
+        return NULL;
+    if (fseek(f, 0, SEEK_END) == 0) {
+        long size = ftell(f);
+        if (size > 0 && fseek(f, 0, SEEK_SET) == 0 && (data = malloc((size_t)size))) {
+            if (fread(data, 1, (size_t)size, f) != (size_t)size) {
+                free(data);
+                data = NULL;
+            }
+            *len = (size_t)size;
+        }
+    }
+    fclose(f);
+    return data;
+}
+
+static wasm_module *load(const char *dir, const char *name)
+{
+    char path[4096];
+    size_t len = 0;
+    wasm_error err = { 0 };
+    snprintf(path, sizeof path, "%s/%s.wasm", dir, name);
+    uint8_t *bytes = read_file(path, &len);
+    if (!bytes) {
+        fprintf(stderr, "bench_engine: cannot read %s\n", path);
+        return NULL;
+    }
+    wasm_module *module = wasm_module_load(bytes, len, &err);
+    free(bytes);
+    if (!module)
+        fprintf(stderr, "bench_engine: %s: %s\n", path, err.message);
+    return module;
+}
+
+/* Median milliseconds of `run` in the engine, or a negative value on failure. */
+static double time_engine(const char *dir, const kernel *k, int runs, uint32_t *result)
+{
+    double ms[MAX_RUNS], median = -1;
+    wasm_error err = { 0 };
+    wasm_module *module = load(dir, k->name);
+    wasm_linker *linker = wasm_linker_new();
+    wasm_instance *inst = module && linker ? wasm_instantiate(module, linker, NULL, &err) : NULL;
+    wasm_funcinst *setup = inst ? wasm_instance_export_func(inst, "setup") : NULL;
+    wasm_funcinst *run = inst ? wasm_instance_export_func(inst, "run") : NULL;
+    if (module && !inst)
+        fprintf(stderr, "bench_engine: %s: %s\n", k->name, err.message);
+    else if (inst && (!setup || !run))
+        fprintf(stderr, "bench_engine: %s: exports setup/run missing\n", k->name);
+    else if (inst && wasm_call(inst, setup, NULL, NULL) != WASM_OK)
+        fprintf(stderr, "bench_engine: %s: setup trapped: %s\n", k->name, wasm_instance_trap_message(inst));
+    else if (inst) {
+        int i;
+        for (i = 0; i < runs; i++) {
+            uint64_t slot = 0, t0 = bench_now_ns();
+            wasm_trap trap = wasm_call(inst, run, NULL, &slot);
+            ms[i] = (double)(bench_now_ns() - t0) / 1e6;
+            if (trap != WASM_OK) {
+                fprintf(stderr, "bench_engine: %s: run trapped: %s\n", k->name, wasm_instance_trap_message(inst));
+                break;
+            }
+            *result = (uint32_t)slot;
+        }
+        if (i == runs)
+            median = bench_median(ms, (size_t)runs);
+    }
+    if (inst)
+        wasm_instance_free(inst);
+    if (linker)
+        wasm_linker_free(linker);
+    if (module)
+        wasm_module_free(module);
+    return median;
+}
+
+static int bench_kernels(const char *dir, int runs)
+{
+    int failures = 0;
+    printf("CPU kernels: median of %d runs, ms; ratio = engine / native (gcc -O2)\n", runs);
+    printf("  %-22s %10s %10s %8s  %s\n", "kernel", "native", "engine", "ratio", "result");
+    for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++) {
+        const kernel *k = &kernels[i];
+        uint32_t native_result = 0, engine_result = 0;
+        double native = time_native(k, runs, &native_result);
+        double engine = time_engine(dir, k, runs, &engine_result);
+        if (engine < 0) {
+            printf("  %-22s %10.2f %10s %8s  engine failed\n", k->label, native, "-", "-");
+            failures++;
+        } else if (engine_result != native_result) {
+            printf("  %-22s %10.2f %10.2f %8s  WRONG: engine 0x%08" PRIx32 ", native 0x%08" PRIx32 "\n",
+                   k->label, native, engine, "-", engine_result, native_result);
+            failures++;
+        } else {
+            printf("  %-22s %10.2f %10.2f %7.1fx  0x%08" PRIx32 "\n", k->label, native, engine,
+                   engine / native, native_result);
+        }
+        fflush(stdout);
+    }
+    return failures ? -1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    int runs = 5, c;
+    bool kernels_only = false, instantiation_only = false;
+    while ((c = getopt(argc, argv, "r:ki")) != -1) {
+        switch (c) {
+        case 'r': runs = atoi(optarg); break;
+        case 'k': kernels_only = true; break;
+        case 'i': instantiation_only = true; break;
+        default: goto usage;
+        }
+    }
+    if (optind != argc - 1 || runs < 1 || runs > MAX_RUNS)
+        goto usage;
+    int status = 0;
+    if (!instantiation_only && bench_kernels(argv[optind], runs) != 0)
+        status = 1;
+    if (!kernels_only && bench_instantiation() != 0)
+        status = 1;
+    return status;
+usage:
+    fprintf(stderr, "usage: bench_engine [-r RUNS (1..%d)] [-k | -i] DIR\n", MAX_RUNS);
+    return 2;
+}
