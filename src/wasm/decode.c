@@ -137,8 +137,8 @@ static bool utf8_valid(const uint8_t *s, size_t n)
     return true;
 }
 
-/* A name: validated UTF-8, returned NUL-terminated (names with NUL bytes keep them). */
-static char *read_name(reader *r, char **slot)
+/* A name: validated UTF-8, stored NUL-terminated (names with NUL bytes keep them). */
+static uint32_t read_name(reader *r, char **slot)
 {
     uint32_t n = read_len(r);
     const uint8_t *s = r->p;
@@ -147,7 +147,7 @@ static char *read_name(reader *r, char **slot)
     *slot = alloc_zeroed(r, n + 1, 1);
     memcpy(*slot, s, n);
     r->p += n;
-    return *slot;
+    return n;
 }
 
 static bool is_reftype(uint8_t t) { return t == WASM_FUNCREF || t == WASM_EXTERNREF; }
@@ -186,9 +186,7 @@ static uint32_t read_index(reader *r, uint32_t count, const char *what)
 static wasm_limits_decl read_limits(reader *r)
 {
     wasm_limits_decl l = {0};
-    const uint8_t *at = r->p;
-    uint8_t flags = read_u8(r);
-    if (flags > 1) fail_at(r, at, "integer too large (limits flags 0x%02x)", flags);
+    uint8_t flags = (uint8_t)read_uleb(r, 1);     /* a 1-bit LEB128 in the reference decoder */
     l.min = read_u32(r);
     l.has_max = flags == 1;
     if (l.has_max) l.max = read_u32(r);
@@ -239,6 +237,22 @@ static void declare_func_ref(wasm_module *m, uint32_t idx)
     m->func_refable[idx] = true;
 }
 
+/* Whether a one-byte opcode exists (0xfc prefixes the bulk/saturating ones). */
+static bool opcode_exists(uint8_t op)
+{
+    return (op <= 0x11 && (op < 0x06 || op > 0x0a)) || (op >= 0x1a && op <= 0x1c) ||
+           (op >= 0x20 && op <= 0x26) || (op >= 0x28 && op <= 0xc4) || (op >= 0xd0 && op <= 0xd2) ||
+           op == 0xfc;
+}
+
+__attribute__((noreturn))
+static void fail_not_constant(reader *r, const uint8_t *at, uint8_t op)
+{
+    if (op == 0xfd) fail_at(r, at, "SIMD not supported (constant expression)");
+    if (!opcode_exists(op)) fail_at(r, at, "illegal opcode 0x%02x", op);
+    fail_at(r, at, "constant expression required (opcode 0x%02x)", op);
+}
+
 /*
  * A constant expression of type `want`.  Only imported globals may be read
  * (Wasm 2.0), and they must be immutable.
@@ -246,46 +260,45 @@ static void declare_func_ref(wasm_module *m, uint32_t idx)
 static wasm_constexpr read_constexpr(reader *r, wasm_module *m, uint8_t want)
 {
     wasm_constexpr c = {0};
-    const uint8_t *at = r->p;
-    uint8_t op = read_u8(r), got;
-    switch (op) {
-    case 0x41: c.op = WASM_CONST_I32; c.value = (uint32_t)read_sleb(r, 32); got = WASM_I32; break;
-    case 0x42: c.op = WASM_CONST_I64; c.value = (uint64_t)read_sleb(r, 64); got = WASM_I64; break;
-    case 0x43:
-        c.op = WASM_CONST_F32; got = WASM_F32;
-        for (int i = 0; i < 4; i++) c.value |= (uint64_t)read_u8(r) << (8 * i);
-        break;
-    case 0x44:
-        c.op = WASM_CONST_F64; got = WASM_F64;
-        for (int i = 0; i < 8; i++) c.value |= (uint64_t)read_u8(r) << (8 * i);
-        break;
-    case 0x23:
-        c.op = WASM_CONST_GLOBAL_GET;
-        c.index = read_index(r, m->nglobal_imports, "global");
-        if (m->globals[c.index].type.mutable_) fail_at(r, at, "constant expression required");
-        got = m->globals[c.index].type.type;
-        break;
-    case 0xd0: c.op = WASM_CONST_REF_NULL; got = read_reftype(r); break;
-    case 0xd2:
-        c.op = WASM_CONST_REF_FUNC; got = WASM_FUNCREF;
-        c.index = read_index(r, m->nfuncs, "function");
-        declare_func_ref(m, c.index);
-        break;
-    case 0x0b:
-        fail_at(r, at, "type mismatch (empty constant expression)");
-    case 0xfd:
-        fail_at(r, at, "SIMD not supported (constant expression)");
-    default:
-        fail_at(r, at, "constant expression required (opcode 0x%02x)", op);
+    const uint8_t *start = r->p;
+    uint32_t count = 0;
+    uint8_t got = 0;
+    for (;;) {
+        const uint8_t *at = r->p;
+        uint8_t op = read_u8(r);
+        if (op == 0x0b) break;
+        c = (wasm_constexpr){0};
+        switch (op) {
+        case 0x41: c.op = WASM_CONST_I32; c.value = (uint32_t)read_sleb(r, 32); got = WASM_I32; break;
+        case 0x42: c.op = WASM_CONST_I64; c.value = (uint64_t)read_sleb(r, 64); got = WASM_I64; break;
+        case 0x43:
+            c.op = WASM_CONST_F32; got = WASM_F32;
+            for (int i = 0; i < 4; i++) c.value |= (uint64_t)read_u8(r) << (8 * i);
+            break;
+        case 0x44:
+            c.op = WASM_CONST_F64; got = WASM_F64;
+            for (int i = 0; i < 8; i++) c.value |= (uint64_t)read_u8(r) << (8 * i);
+            break;
+        case 0x23:
+            c.op = WASM_CONST_GLOBAL_GET;
+            c.index = read_index(r, m->nglobal_imports, "global");
+            if (m->globals[c.index].type.mutable_) fail_at(r, at, "constant expression required (mutable global)");
+            got = m->globals[c.index].type.type;
+            break;
+        case 0xd0: c.op = WASM_CONST_REF_NULL; got = read_reftype(r); break;
+        case 0xd2:
+            c.op = WASM_CONST_REF_FUNC; got = WASM_FUNCREF;
+            c.index = read_index(r, m->nfuncs, "function");
+            declare_func_ref(m, c.index);
+            break;
+        default:
+            fail_not_constant(r, at, op);
+        }
+        count++;
     }
-    if (got != want) fail_at(r, at, "type mismatch in constant expression");
-    at = r->p;
-    uint8_t end = read_u8(r);
-    if (end == 0x0b) return c;
-    if (end == 0x41 || end == 0x42 || end == 0x43 || end == 0x44 || end == 0x23 ||
-        end == 0xd0 || end == 0xd2)
-        fail_at(r, at, "type mismatch (constant expression leaves more than one value)");
-    fail_at(r, at, "constant expression required (opcode 0x%02x)", end);
+    if (count != 1 || got != want)
+        fail_at(r, start, "type mismatch in constant expression (%u values)", count);
+    return c;
 }
 
 /* ---- sections ---------------------------------------------------------- */
@@ -409,17 +422,39 @@ static void read_globals(reader *r, wasm_module *m)
     }
 }
 
+static int compare_export_names(const void *a, const void *b)
+{
+    const wasm_export *x = *(const wasm_export *const *)a, *y = *(const wasm_export *const *)b;
+    if (x->name_len != y->name_len) return x->name_len < y->name_len ? -1 : 1;
+    return memcmp(x->name, y->name, x->name_len);
+}
+
+/* Sorting keeps this O(n log n) for modules with very many exports. */
+static void check_export_names(reader *r, wasm_module *m, const uint8_t *at)
+{
+    const wasm_export **sorted = alloc_zeroed(r, m->nexports, sizeof *sorted);
+    for (uint32_t i = 0; i < m->nexports; i++) sorted[i] = &m->exports[i];
+    qsort(sorted, m->nexports, sizeof *sorted, compare_export_names);
+    for (uint32_t i = 1; i < m->nexports; i++) {
+        if (compare_export_names(&sorted[i - 1], &sorted[i]) == 0) {
+            const char *name = sorted[i]->name;
+            free(sorted);
+            fail_at(r, at, "duplicate export name \"%s\"", name);
+        }
+    }
+    free(sorted);
+}
+
 static void read_exports(reader *r, wasm_module *m)
 {
+    const uint8_t *start = r->p;
     uint32_t n = read_len(r);
     m->exports = alloc_zeroed(r, n, sizeof *m->exports);
     for (uint32_t i = 0; i < n; i++) {
         wasm_export *e = &m->exports[i];
         const uint8_t *at = r->p;
         m->nexports = i + 1;
-        read_name(r, &e->name);
-        for (uint32_t k = 0; k < i; k++)
-            if (strcmp(m->exports[k].name, e->name) == 0) fail_at(r, at, "duplicate export name \"%s\"", e->name);
+        e->name_len = read_name(r, &e->name);
         at = r->p;
         uint8_t kind = read_u8(r);
         switch (kind) {
@@ -434,6 +469,7 @@ static void read_exports(reader *r, wasm_module *m)
         }
         e->kind = (wasm_externkind)kind;
     }
+    check_export_names(r, m, start);
 }
 
 static void read_start(reader *r, wasm_module *m)
@@ -524,9 +560,10 @@ static void read_body(reader *r, wasm_module *m, wasm_func *f, uint32_t index)
     }
     if (r->p > stop) fail_at(r, stop, "section size mismatch (function %u)", index);
     if (r->p == stop || stop[-1] != 0x0b) {
-        /* The reference decoder runs on past the body: it either hits the end of
-         * the file or finds a byte that is not the closing `end`. */
+        /* The reference decoder runs on past the body: it hits the end of the
+         * file, takes the next byte for the closing `end`, or finds another. */
         if (stop >= r->end) fail_at(r, r->end, "unexpected end of section or function (function %u)", index);
+        if (*stop == 0x0b) fail_at(r, stop, "section size mismatch (function %u)", index);
         fail_at(r, stop, "END opcode expected (function %u)", index);
     }
     f->body = r->p;
@@ -566,6 +603,7 @@ static void read_data(reader *r, wasm_module *m)
             d->offset = read_constexpr(r, m, WASM_I32);
         }
         d->len = read_len(r);
+        if (d->len > (size_t)(r->end - r->p)) fail_at(r, r->end, "unexpected end of section or function");
         d->bytes = r->p;
         r->p += d->len;
     }

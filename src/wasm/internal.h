@@ -89,6 +89,7 @@ typedef struct wasm_import {
 
 typedef struct wasm_export {
     char *name;
+    uint32_t name_len;           /* names may contain NUL bytes */
     wasm_externkind kind;
     uint32_t index;
 } wasm_export;

@@ -21,11 +21,12 @@ static void entry_free(wasm_linker_entry *e)
 {
     free(e->module);
     free(e->name);
-    if (e->host) {
-        free(e->host_type.params);
-        free(e->host_type.results);
-        free(e->host);
+    if (e->host_type) {
+        free(e->host_type->params);
+        free(e->host_type->results);
+        free(e->host_type);
     }
+    free(e->host);
 }
 
 void wasm_linker_free(wasm_linker *l)
@@ -73,13 +74,18 @@ int wasm_linker_define_func(wasm_linker *l, const char *module, const char *name
 {
     wasm_linker_entry *e = add(l, module, name, WASM_EXTERN_FUNC);
     if (!e) return -1;
-    wasm_functype *t = &e->host_type;
+    wasm_functype *t = e->host_type = calloc(1, sizeof *t);
+    e->host = calloc(1, sizeof *e->host);
+    if (!t || !e->host) {
+        entry_free(e);
+        l->count--;
+        return -1;
+    }
     t->nparams = nparams;
     t->nresults = nresults;
     t->params = copy_types(params, nparams);
     t->results = copy_types(results, nresults);
-    e->host = calloc(1, sizeof *e->host);
-    if (!t->params || !t->results || !e->host) {
+    if (!t->params || !t->results) {
         entry_free(e);
         l->count--;
         return -1;

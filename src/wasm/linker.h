@@ -14,7 +14,7 @@ typedef struct wasm_linker_entry {
     wasm_table *table;
     wasm_global *global;
     wasm_funcinst *host;         /* owned: defined with wasm_linker_define_func */
-    wasm_functype host_type;
+    wasm_functype *host_type;    /* owned, with `host` */
 } wasm_linker_entry;
 
 /* The latest definition of (module, name), or NULL. */
