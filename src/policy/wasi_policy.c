@@ -1,0 +1,142 @@
+/*
+ * wasi_policy.c - Kubewarden's "plain WASI" policies (spec §2.5): a WASI
+ * command run once per evaluation with argv ["policy.wasm", <command>], the
+ * input JSON on stdin and the answer on stdout.  Host capabilities come through
+ * the import `host`.`call` (also `kubewarden:javy/host`.`call`), which returns
+ * 0 on success, 1 on failure, and appends the reply or the error to stdin.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+static wasm_trap host_trap(wasm_instance *inst, const char *message)
+{
+    wasm_instance_set_trap_message(inst, message);
+    return WASM_TRAP_HOST;
+}
+
+/* Reads one guest string into the arena; UTF-8 checked when `what` is set. */
+static const char *take_string(eval_ctx *e, wasm_instance *inst, uint32_t ptr, uint32_t len, const char *what,
+                               wasm_trap *trap)
+{
+    char *s = guest_strndup(e->arena, inst, ptr, len);
+    if (!s) {
+        *trap = host_trap(inst, "out of bounds memory access");
+        return NULL;
+    }
+    if (what && !utf8_valid(s, len)) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "%s is not valid UTF-8", what);
+        *trap = host_trap(inst, msg);
+        return NULL;
+    }
+    return s;
+}
+
+static wasm_trap host_call(wasm_instance *inst, void *env, const uint64_t *args, uint64_t *results)
+{
+    eval_ctx *e = (eval_ctx *)wasm_instance_userdata(inst);
+    if (!e)
+        return host_trap(inst, "host.call called outside of a policy run");
+    wasm_trap t = WASM_OK;
+    uint32_t bd_len = (uint32_t)args[1], ns_len = (uint32_t)args[3], op_len = (uint32_t)args[5];
+    uint32_t len = (uint32_t)args[7];
+    const char *bd = take_string(e, inst, (uint32_t)args[0], bd_len, "the host call binding", &t);
+    const char *ns = bd ? take_string(e, inst, (uint32_t)args[2], ns_len, "the host call namespace", &t) : NULL;
+    const char *op = ns ? take_string(e, inst, (uint32_t)args[4], op_len, "the host call operation", &t) : NULL;
+    const char *payload = op ? take_string(e, inst, (uint32_t)args[6], len, NULL, &t) : NULL;
+    if (!payload)
+        return t;
+    const char *reply;
+    size_t reply_len;
+    int rc = capability_call(e, bd, bd_len, ns, ns_len, op, op_len, payload, len, &reply, &reply_len);
+    if (rc == -2 || wasi_stdin_append(&e->wasi, reply, reply_len) < 0)
+        return host_trap(inst, "out of memory in a host call");
+    results[0] = rc == 0 ? 0 : 1;
+    return WASM_OK;
+}
+
+int wasi_policy_define(wasm_linker *l)
+{
+    static const wasm_valtype i32x8[8] = { WASM_I32, WASM_I32, WASM_I32, WASM_I32,
+                                           WASM_I32, WASM_I32, WASM_I32, WASM_I32 };
+    if (wasm_linker_define_func(l, "host", "call", i32x8, 8, i32x8, 1, host_call, NULL) < 0 ||
+        wasm_linker_define_func(l, "kubewarden:javy/host", "call", i32x8, 8, i32x8, 1, host_call, NULL) < 0)
+        return -1;
+    return 0;
+}
+
+/* Copies a captured stream into the arena as a NUL-terminated string (NULL: not UTF-8 or no memory). */
+static char *stream_text(eval_ctx *e, const wasi_buf *b)
+{
+    if (!utf8_valid((const char *)b->data, b->len))
+        return NULL;
+    return arena_strndup(e->arena, b->len ? (const char *)b->data : "", b->len);
+}
+
+static void run_outcome(eval_ctx *e, wasm_instance *inst, wasm_trap t, run_result *out)
+{
+    bool success = t == WASM_OK || (t == WASM_TRAP_EXIT && wasm_instance_exit_code(inst) == 0);
+    if (t == WASM_TRAP_INTERRUPTED) {
+        out->status = RUN_TIMEOUT;
+        return;
+    }
+    char *err = stream_text(e, &e->wasi.err);
+    if (!success) {
+        out->status = RUN_FAILED;
+        out->failure = err ? err : "the policy's stderr is not valid UTF-8";
+        if (t != WASM_TRAP_EXIT)
+            policy_log(e->rt, POLICY_LOG_DEBUG, eval_policy_id(e), wasm_instance_trap_message(inst), NULL);
+        return;
+    }
+    if (e->wasi.err.len)
+        policy_log(e->rt, POLICY_LOG_WARN, eval_policy_id(e), err ? err : "(stderr is not valid UTF-8)", NULL);
+    char *text = stream_text(e, &e->wasi.out);
+    if (!text) {
+        out->status = RUN_FAILED;
+        out->failure = "the policy's stdout is not valid UTF-8";
+        return;
+    }
+    out->status = RUN_OK;
+    out->output = text;
+    out->output_len = e->wasi.out.len;
+}
+
+void wasi_policy_run(eval_ctx *e, const policy_module *m, uint64_t timeout_ns, const char *command,
+                     const char *input, size_t input_len, run_result *out)
+{
+    memset(out, 0, sizeof *out);
+    uint64_t t0 = monotonic_ns();
+    wasm_error werr = { { 0 }, WASM_OK };
+    wasm_instance *inst = wasm_snapshot_instantiate(m->snapshot, &werr);
+    if (!inst) {
+        out->status = RUN_FAILED;
+        out->failure = arena_printf(e->arena, "cannot create a sandbox: %s", werr.message);
+        if (!out->failure)
+            out->status = RUN_NO_MEMORY;
+        return;
+    }
+    const char *argv[2] = { "policy.wasm", command };
+    e->wasi.argv = argv;
+    e->wasi.argc = 2;
+    e->wasi.in = (const uint8_t *)input;
+    e->wasi.in_len = input_len;
+    wasm_instance_set_userdata(inst, e);
+    wasm_funcinst *start = wasm_instance_export_func(inst, "_start");
+    uint64_t t1 = monotonic_ns();
+
+    uint64_t deadline = timeout_ns ? t1 + timeout_ns : 0;
+    e->wasi.deadline_ns = deadline;
+    wasm_instance_clear_interrupt(inst);
+    wasm_instance_set_deadline(inst, deadline);
+    wasm_trap t = wasm_call(inst, start, NULL, NULL);
+    run_outcome(e, inst, t, out);
+
+    wasm_instance_set_userdata(inst, NULL);
+    wasm_instance_free(inst);
+    e->wasi.argv = NULL;
+    e->wasi.argc = 0;
+    out->instantiate_ns = t1 - t0;
+    out->run_ns = monotonic_ns() - t1;
+}
