@@ -1,0 +1,67 @@
+# The C policies (policies/<name>/*.c + sdk/) -> $(B)/policies/<name>.wasm,
+# and their test suites.  See docs/sdk.md.
+#
+#   $(B)/policies/<name>.raw.wasm   clang --target=wasm32-wasi, waPC reactor
+#   $(B)/policies/<name>.wasm       the same, annotated by `kwctl annotate`
+#                                   with policies/<name>/metadata.yml
+#
+# Suites: test-policies-native (policy logic compiled natively, also under
+# SAN), test-policies (our fixtures through build/kwctl run), and
+# test-upstream-fixtures (the upstream expectations.json under $(SHARED)).
+
+WASM_CC      ?= clang
+# Debian's clang finds wasi-libc on its own; set this for another sysroot.
+WASI_SYSROOT ?=
+SHARED       ?= ../shared
+
+WASM_CFLAGS  := --target=wasm32-wasi $(if $(WASI_SYSROOT),--sysroot=$(WASI_SYSROOT)) \
+                -std=c11 -O2 -Wall -Wextra -Isdk -ffunction-sections -fdata-sections
+# A reactor: no _start; the host calls the exported wapc_init (see sdk/wapc.c).
+WASM_LDFLAGS := -nostartfiles -Wl,--no-entry -Wl,--gc-sections -Wl,--strip-all \
+                -Wl,-z,stack-size=65536
+
+SDK_SRC        := $(wildcard sdk/*.c)
+SDK_HDR        := $(wildcard sdk/*.h)
+POLICY_NAMES   := $(patsubst policies/%/,%,$(dir $(wildcard policies/*/policy.c)))
+POLICY_WASMS   := $(POLICY_NAMES:%=$(B)/policies/%.wasm)
+POLICY_NATIVE  := $(POLICY_NAMES:%=$(B)/policies-native/%)
+POLICY_RUNNER  := $(B)/tests/policy-runner
+
+all: $(POLICY_WASMS)
+
+define policy_rules
+$(B)/policies/$(1).raw.wasm: $(wildcard policies/$(1)/*.c policies/$(1)/*.h) $(SDK_SRC) $(SDK_HDR)
+	@mkdir -p $$(@D)
+	$(WASM_CC) $(WASM_CFLAGS) $(WASM_LDFLAGS) $(wildcard policies/$(1)/*.c) $(SDK_SRC) -o $$@
+
+$(B)/policies/$(1).wasm: $(B)/policies/$(1).raw.wasm policies/$(1)/metadata.yml $(B)/kwctl
+	$(B)/kwctl annotate $$< -m policies/$(1)/metadata.yml -o $$@
+
+$(B)/policies-native/$(1): $(wildcard policies/$(1)/*.c policies/$(1)/*.h) $(SDK_SRC) $(SDK_HDR) \
+		sdk/native/wapc_host.c sdk/native/wapc_host.h tests/policies/native_main.c tests/policies/cases.h
+	@mkdir -p $$(@D)
+	$(CC) -std=c11 $(OPT) -g -Wall -Wextra -D_GNU_SOURCE -Isdk $(LDFLAGS) \
+		$(wildcard policies/$(1)/*.c) $(SDK_SRC) sdk/native/wapc_host.c tests/policies/native_main.c -o $$@
+endef
+$(foreach p,$(POLICY_NAMES),$(eval $(call policy_rules,$(p))))
+
+$(POLICY_RUNNER): tests/policies/kwctl_runner.c tests/policies/cases.h $(SDK_SRC) $(SDK_HDR)
+	@mkdir -p $(@D)
+	$(CC) -std=c11 $(OPT) -g -Wall -Wextra -D_GNU_SOURCE -Isdk $(LDFLAGS) \
+		tests/policies/kwctl_runner.c $(filter-out sdk/wapc.c sdk/host.c,$(SDK_SRC)) -o $@
+
+policies: $(POLICY_WASMS)
+
+test-policies-native: $(POLICY_NATIVE)
+	@tests/policies/run-native.sh $(POLICY_NATIVE)
+
+test-policies: $(POLICY_WASMS) $(B)/kwctl $(POLICY_RUNNER)
+	@$(POLICY_RUNNER) own $(B)/kwctl $(B)/policies policies $(POLICY_NAMES)
+
+test-upstream-fixtures: $(POLICY_WASMS) $(B)/kwctl $(POLICY_RUNNER)
+	@$(POLICY_RUNNER) upstream $(B)/kwctl $(B)/policies $(SHARED)/fixtures/policies $(POLICY_NAMES)
+
+TEST_SUITES += test-policies-native test-policies test-upstream-fixtures
+SAN_SUITES  += test-policies-native
+
+.PHONY: policies test-policies-native test-policies test-upstream-fixtures

@@ -1,0 +1,246 @@
+/*
+ * kw.h - the C policy SDK: everything a Kubewarden policy written in C needs.
+ *
+ * A policy is one or more C files compiled with this SDK to wasm32 (waPC
+ * guest).  It defines two functions and names them with KW_POLICY():
+ *
+ *     static bool validate(kw_val request, kw_val settings);
+ *     static bool validate_settings(kw_val settings);
+ *     KW_POLICY(validate, validate_settings)
+ *
+ * and ends each of them with one of the response helpers below
+ * (kw_accept, kw_reject, kw_mutate / kw_settings_valid, kw_settings_invalid).
+ *
+ * JSON is read in place: a kw_val is a view (pointer + length) into the
+ * payload the host sent, which the SDK has validated once on arrival, so
+ * lookups never copy and never fail on malformed text.  Memory comes from a
+ * per-call arena (kw_alloc) that is released when the call returns: a policy
+ * never frees anything.  See docs/sdk.md.
+ */
+#ifndef KW_H
+#define KW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- memory ------------------------------------------------------------ */
+
+/* Zeroed memory that lives until the current waPC call returns.  Never NULL
+ * (out of memory traps the guest, which the host reports as an error). */
+void *kw_alloc(size_t size);
+char *kw_strndup(const char *s, size_t n);
+/* Releases everything kw_alloc handed out (the waPC glue calls it). */
+void kw_arena_reset(void);
+
+/* ---- reading JSON -------------------------------------------------------- */
+
+typedef enum {
+    KW_ABSENT,   /* a lookup that found nothing */
+    KW_NULL, KW_BOOL, KW_NUMBER, KW_STRING, KW_ARRAY, KW_OBJECT
+} kw_type;
+
+/* A JSON value inside validated text: p points at its first byte, n is its
+ * length.  p == NULL means "absent". */
+typedef struct kw_val {
+    const char *p;
+    size_t n;
+} kw_val;
+
+#define KW_NONE ((kw_val){ NULL, 0 })
+
+/* Checks that text[0..len) is exactly one JSON value (RFC 8259, depth <= 256).
+ * On success *out views it and 0 is returned; otherwise -1 and err holds
+ * "<what> at offset <n>". */
+int kw_parse(const char *text, size_t len, kw_val *out, char *err, size_t errlen);
+
+kw_type kw_typeof(kw_val v);
+static inline bool kw_present(kw_val v) { return v.p != NULL; }
+/* true for JSON true only */
+bool kw_is_true(kw_val v);
+/* the JSON value true/false, or dflt when v is absent, null or not a bool */
+bool kw_bool(kw_val v, bool dflt);
+/* integer value of a JSON number without fraction/exponent */
+bool kw_int(kw_val v, int64_t *out);
+
+/* Member `key` of an object (absent if v is not an object or has no such key). */
+kw_val kw_get(kw_val obj, const char *key);
+/* Dotted path of member names, e.g. "spec.template.spec"; a segment made of
+ * digits indexes an array ("spec.containers.0.name"). */
+kw_val kw_path(kw_val v, const char *path);
+/* Element i of an array. */
+kw_val kw_at(kw_val arr, size_t i);
+/* Number of elements (array) or members (object); 0 otherwise. */
+size_t kw_len(kw_val v);
+
+/* Iteration over an array's elements or an object's members:
+ *     kw_iter it = kw_iter_begin(arr); kw_val e;
+ *     while (kw_next(&it, &e)) ...
+ *     kw_iter it = kw_iter_begin(obj); kw_val k, v;
+ *     while (kw_next_member(&it, &k, &v)) ...      (k is the key string value) */
+typedef struct kw_iter {
+    const char *p, *end;
+} kw_iter;
+kw_iter kw_iter_begin(kw_val container);
+bool kw_next(kw_iter *it, kw_val *elem);
+bool kw_next_member(kw_iter *it, kw_val *key, kw_val *value);
+
+/* Strings: compare or copy the decoded text of a JSON string value. */
+bool kw_str_eq(kw_val s, const char *lit);
+bool kw_str_eqn(kw_val s, const char *lit, size_t n);
+/* Decoded, NUL-terminated copy (arena); "" when v is not a string. */
+char *kw_str(kw_val s);
+/* Decoded length, and whether the string contains NUL (which C strings can't carry). */
+size_t kw_str_len(kw_val s);
+/* Structural equality (object member order ignored, numbers compared by text). */
+bool kw_equal(kw_val a, kw_val b);
+
+/* ---- writing JSON -------------------------------------------------------- */
+
+/* A growable byte buffer on the arena. */
+typedef struct kw_buf {
+    char *data;
+    size_t len, cap;
+} kw_buf;
+
+void kw_buf_put(kw_buf *b, const char *s, size_t n);
+void kw_buf_puts(kw_buf *b, const char *s);
+void kw_buf_putc(kw_buf *b, char c);
+void kw_buf_int(kw_buf *b, int64_t v);
+/* s[0..n) as a quoted, escaped JSON string */
+void kw_buf_json_str(kw_buf *b, const char *s, size_t n);
+/* NUL-terminated contents (the terminator is not counted in len) */
+const char *kw_buf_cstr(kw_buf *b);
+
+/* A JSON writer that places the commas:
+ *     kw_writer w = {0};
+ *     kw_w_obj(&w); kw_w_key(&w, "valid"); kw_w_bool(&w, true); kw_w_end(&w);
+ * kw_w_end closes the innermost object or array. */
+typedef struct kw_writer {
+    kw_buf buf;
+    int depth;
+    bool need_comma[64];   /* per open container: a value was written */
+    char closer[64];       /* per open container: '}' or ']' */
+    bool after_key;
+} kw_writer;
+
+void kw_w_obj(kw_writer *w);
+void kw_w_arr(kw_writer *w);
+void kw_w_end(kw_writer *w);
+void kw_w_key(kw_writer *w, const char *key);
+void kw_w_str(kw_writer *w, const char *s);
+void kw_w_strn(kw_writer *w, const char *s, size_t n);
+void kw_w_int(kw_writer *w, int64_t v);
+void kw_w_bool(kw_writer *w, bool v);
+void kw_w_null(kw_writer *w);
+/* an existing JSON value, copied verbatim */
+void kw_w_val(kw_writer *w, kw_val v);
+
+/* ---- mutating by splicing ----------------------------------------------- */
+
+/* Builds an edited copy of a document without re-serialising it: edits are
+ * byte ranges of the original text replaced by new JSON text.  Edits must not
+ * overlap (edit a container, or something inside it, not both). */
+typedef struct kw_edit {
+    size_t at, del;
+    const char *ins;
+    size_t ins_len;
+    size_t seq;
+} kw_edit;
+
+typedef struct kw_splice {
+    kw_val doc;
+    kw_edit *edits;
+    size_t n, cap;
+} kw_splice;
+
+void kw_splice_init(kw_splice *s, kw_val doc);
+/* replace value `old` (inside doc) by json */
+void kw_splice_replace(kw_splice *s, kw_val old, const char *json);
+/* set member `key` of object `obj` to json: replaces the value if the key
+ * exists, adds the member otherwise */
+void kw_splice_set(kw_splice *s, kw_val obj, const char *key, const char *json);
+/* append an element to array `arr` */
+void kw_splice_append(kw_splice *s, kw_val arr, const char *json);
+bool kw_splice_changed(const kw_splice *s);
+/* The edited document (arena), or KW_NONE if edits overlap. */
+kw_val kw_splice_apply(kw_splice *s);
+
+/* ---- responses ------------------------------------------------------------
+ * Each returns true so a handler can end with `return kw_accept();`. */
+
+bool kw_accept(void);
+/* message may be NULL; code 0 means "no code" */
+bool kw_reject(const char *message, int code);
+/* accept, with `mutated` as the full desired object */
+bool kw_mutate(kw_val mutated);
+/* accept with warnings (array of n strings) */
+bool kw_accept_with_warnings(const char *const *warnings, size_t n);
+bool kw_settings_valid(void);
+bool kw_settings_invalid(const char *message);
+/* A failed call (the host reports "Guest call failure: <message>"). */
+bool kw_fail(const char *message);
+
+/* ---- host capabilities ------------------------------------------------------ */
+
+typedef enum { KW_LOG_TRACE, KW_LOG_DEBUG, KW_LOG_INFO, KW_LOG_WARN, KW_LOG_ERROR } kw_log_level;
+
+/* Logs through the host's `tracing/log` capability. */
+void kw_log(kw_log_level level, const char *message);
+
+/* Generic host call (binding "kubewarden").  On success returns true and
+ * *response views the reply (arena); on failure returns false and *response
+ * holds the host's error text. */
+bool kw_host_call(const char *ns, const char *op, const char *payload, size_t len, kw_buf *response);
+
+/* ---- Kubernetes helpers --------------------------------------------------- */
+
+/* request.object, request.oldObject, request.operation, request.kind.kind */
+kw_val kw_request_object(kw_val request);
+/* The PodSpec inside request.object, whatever the workload kind: Pod,
+ * Deployment, ReplicaSet, StatefulSet, DaemonSet, ReplicationController, Job
+ * (spec.template.spec) or CronJob (spec.jobTemplate.spec.template.spec).
+ * Absent for other kinds or when there is no object (DELETE). */
+kw_val kw_pod_spec(kw_val request);
+/* The object's metadata.labels / metadata.annotations (may be absent). */
+kw_val kw_labels(kw_val object);
+kw_val kw_annotations(kw_val object);
+
+/* ---- regular expressions (Go RE2 syntax subset) --------------------------- */
+
+typedef struct kw_regex kw_regex;
+/* NULL on error, with err holding Go's message, e.g.
+ * "error parsing regexp: missing closing ]: `[12$`". */
+kw_regex *kw_regex_compile(const char *pattern, char *err, size_t errlen);
+/* true if the regex matches anywhere in s[0..n) (use ^...$ to anchor). */
+bool kw_regex_match(const kw_regex *re, const char *s, size_t n);
+
+/* ---- waPC glue -------------------------------------------------------------- */
+
+typedef bool (*kw_validate_fn)(kw_val request, kw_val settings);
+typedef bool (*kw_settings_fn)(kw_val settings);
+/* A raw waPC operation handler: payload in, ends with kw_respond or kw_fail. */
+typedef bool (*kw_handler_fn)(const char *payload, size_t len);
+
+/* Registers a waPC operation (at init time, from kw_policy_init). */
+void kw_register(const char *operation, kw_handler_fn handler);
+void kw_register_validate(kw_validate_fn fn);
+void kw_register_settings(kw_settings_fn fn);
+/* Hands a successful payload back to the host. */
+bool kw_respond(const char *payload, size_t len);
+
+/* Defined by every policy (KW_POLICY does it): registers its handlers. */
+void kw_policy_init(void);
+
+#define KW_POLICY(validate_fn, settings_fn)                  \
+    void kw_policy_init(void)                                \
+    {                                                        \
+        kw_register_validate(validate_fn);                   \
+        kw_register_settings(settings_fn);                   \
+    }
+
+/* Runs one waPC call as the host would (op + payload); used by the wasm
+ * export __guest_call and by native tests.  Returns 1 on success, 0 on failure. */
+int kw_dispatch(const char *op, size_t op_len, const char *payload, size_t len);
+
+#endif

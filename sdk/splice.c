@@ -1,0 +1,101 @@
+/*
+ * splice.c - mutation without a DOM: the mutated object is the original text
+ * with a few byte ranges replaced.  Policies usually change a handful of
+ * fields in a large object, so copying the untouched bytes verbatim is both
+ * the cheapest and the most faithful way to build `mutated_object`.
+ */
+#include "kw.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void add_edit(kw_splice *s, size_t at, size_t del, const char *ins, size_t ins_len)
+{
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 8;
+        kw_edit *e = kw_alloc(cap * sizeof *e);
+        if (s->n)
+            memcpy(e, s->edits, s->n * sizeof *e);
+        s->edits = e;
+        s->cap = cap;
+    }
+    s->edits[s->n] = (kw_edit){ at, del, ins, ins_len, s->n };
+    s->n++;
+}
+
+/* True if an earlier edit already inserts at this offset (so a container that
+ * was empty in the original text is no longer empty in the result). */
+static bool inserted_at(const kw_splice *s, size_t at)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->edits[i].at == at && s->edits[i].del == 0)
+            return true;
+    return false;
+}
+
+static size_t offset_of(const kw_splice *s, const char *p) { return (size_t)(p - s->doc.p); }
+
+void kw_splice_init(kw_splice *s, kw_val doc) { *s = (kw_splice){ .doc = doc }; }
+
+void kw_splice_replace(kw_splice *s, kw_val old, const char *json)
+{
+    add_edit(s, offset_of(s, old.p), old.n, json, strlen(json));
+}
+
+void kw_splice_set(kw_splice *s, kw_val obj, const char *key, const char *json)
+{
+    kw_val cur = kw_get(obj, key);
+    if (kw_present(cur)) {
+        kw_splice_replace(s, cur, json);
+        return;
+    }
+    /* New members go first in the object: `{"key":json,` ... */
+    size_t at = offset_of(s, obj.p) + 1;
+    bool was_empty = kw_len(obj) == 0;
+    kw_buf b = { 0 };
+    if (was_empty && inserted_at(s, at))
+        kw_buf_putc(&b, ',');
+    kw_buf_json_str(&b, key, strlen(key));
+    kw_buf_putc(&b, ':');
+    kw_buf_puts(&b, json);
+    if (!was_empty)
+        kw_buf_putc(&b, ',');
+    add_edit(s, at, 0, b.data, b.len);
+}
+
+void kw_splice_append(kw_splice *s, kw_val arr, const char *json)
+{
+    size_t at = offset_of(s, arr.p) + arr.n - 1;   /* before the closing ']' */
+    kw_buf b = { 0 };
+    if (kw_len(arr) > 0 || inserted_at(s, at))
+        kw_buf_putc(&b, ',');
+    kw_buf_puts(&b, json);
+    add_edit(s, at, 0, b.data, b.len);
+}
+
+bool kw_splice_changed(const kw_splice *s) { return s->n > 0; }
+
+static int by_position(const void *a, const void *b)
+{
+    const kw_edit *x = a, *y = b;
+    if (x->at != y->at)
+        return x->at < y->at ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+kw_val kw_splice_apply(kw_splice *s)
+{
+    qsort(s->edits, s->n, sizeof *s->edits, by_position);
+    kw_buf out = { 0 };
+    size_t pos = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        const kw_edit *e = &s->edits[i];
+        if (e->at < pos)
+            return KW_NONE;   /* overlaps a previous replacement */
+        kw_buf_put(&out, s->doc.p + pos, e->at - pos);
+        kw_buf_put(&out, e->ins, e->ins_len);
+        pos = e->at + e->del;
+    }
+    kw_buf_put(&out, s->doc.p + pos, s->doc.n - pos);
+    return (kw_val){ out.data, out.len };
+}

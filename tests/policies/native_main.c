@@ -1,0 +1,159 @@
+/*
+ * native_main.c - runs a policy's own test cases (policies/<name>/tests.json)
+ * against the policy compiled natively with the SDK and the stand-in waPC host,
+ * exactly through the waPC dispatch path the wasm build uses.
+ *
+ * usage: <policy>-native <policy-dir>
+ * Prints one line per failure and ends with "N passed, N failed".
+ */
+#include "cases.h"
+#include "../../sdk/native/wapc_host.h"
+
+static int passed, failed;
+
+static void check(bool ok, const char *name, const char *what, const char *got)
+{
+    if (ok) {
+        passed++;
+        return;
+    }
+    failed++;
+    fprintf(stderr, "FAIL %s: %s (got: %s)\n", name, what, got ? got : "");
+}
+
+static void run_settings_only(const char *name, kw_val settings, kw_val want_error)
+{
+    char *out = NULL;
+    int ok = kw_native_call("validate_settings", settings.p, settings.n, &out);
+    kw_val resp;
+    bool parsed = ok && kw_parse(out, strlen(out), &resp, NULL, 0) == 0;
+    if (!kw_present(want_error)) {
+        check(parsed && kw_is_true(kw_get(resp, "valid")), name, "settings should be valid", out);
+    } else {
+        check(parsed && kw_typeof(kw_get(resp, "valid")) == KW_BOOL && !kw_is_true(kw_get(resp, "valid")),
+              name, "settings should be invalid", out);
+        check(parsed && kw_equal(kw_get(resp, "message"), want_error), name, "settings error message", out);
+    }
+    free(out);
+}
+
+static void check_mutation(const char *dir, const char *name, kw_val tc, kw_val resp, const char *out)
+{
+    kw_val want = kw_get(tc, "mutated");
+    kw_val got = kw_get(resp, "mutated_object");
+    if (!kw_present(want))
+        return;
+    if (kw_typeof(want) == KW_BOOL) {
+        check(kw_is_true(want) == kw_present(got), name,
+              kw_is_true(want) ? "expected a mutation" : "expected no mutation", out);
+        return;
+    }
+    char *path = join_path(dir, kw_str(want));
+    file_text f;
+    kw_val expected;
+    if (read_json(path, &f, &expected)) {
+        check(kw_equal(got, expected), name, "mutated object differs from the expected file", out);
+        free(f.data);
+    } else {
+        check(false, name, "cannot read expected mutated object", path);
+    }
+    free(path);
+}
+
+static void run_case(const char *dir, kw_val tc)
+{
+    char *name = strdup(kw_str(kw_get(tc, "name")));   /* outlives arena resets */
+    kw_val settings = kw_get(tc, "settings");
+    if (!kw_present(settings))
+        settings = (kw_val){ "{}", 2 };
+    run_settings_only(name, settings, kw_get(tc, "settings_error"));
+    if (kw_present(kw_get(tc, "settings_error"))) {
+        free(name);
+        return;
+    }
+
+    char *path = join_path(dir, kw_str(kw_get(tc, "request")));
+    file_text f;
+    kw_val doc;
+    if (!read_json(path, &f, &doc)) {
+        check(false, name, "cannot read request", path);
+        free(path);
+        free(name);
+        return;
+    }
+    free(path);
+    kw_writer w = { 0 };
+    kw_w_obj(&w);
+    kw_w_key(&w, "request");
+    kw_w_val(&w, admission_request(doc, kw_is_true(kw_get(tc, "raw"))));
+    kw_w_key(&w, "settings");
+    kw_w_val(&w, settings);
+    kw_w_end(&w);
+    /* the payload must outlive the arena reset that ends the call */
+    char *payload = strndup(w.buf.data, w.buf.len);
+    size_t len = w.buf.len;
+    char *out = NULL;
+    int ok = kw_native_call("validate", payload, len, &out);
+    kw_val resp;
+    bool parsed = ok && kw_parse(out, strlen(out), &resp, NULL, 0) == 0;
+    check(parsed, name, "validate should return a ValidationResponse", out);
+    if (parsed) {
+        kw_val want_allowed = kw_get(tc, "allowed");
+        check(kw_is_true(kw_get(resp, "accepted")) == kw_is_true(want_allowed), name,
+              kw_is_true(want_allowed) ? "expected accepted" : "expected rejected", out);
+        if (kw_present(kw_get(tc, "message")))
+            check(kw_equal(kw_get(resp, "message"), kw_get(tc, "message")), name, "message", out);
+        if (kw_present(kw_get(tc, "code")))
+            check(kw_equal(kw_get(resp, "code"), kw_get(tc, "code")), name, "code", out);
+        check_mutation(dir, name, tc, resp, out);
+    }
+    free(out);
+    free(payload);
+    free(name);
+    free(f.data);
+}
+
+/* The waPC plumbing itself: protocol_version, unknown operations, bad payloads. */
+static void run_protocol_checks(void)
+{
+    char *out = NULL;
+    check(kw_native_call("protocol_version", "", 0, &out) == 1 && strcmp(out, "\"v1\"") == 0,
+          "protocol_version", "should answer \"v1\"", out);
+    free(out);
+    check(kw_native_call("nope", "", 0, &out) == 0 && strcmp(out, "No handler registered for function nope") == 0,
+          "unknown operation", "should fail with the waPC message", out);
+    free(out);
+    check(kw_native_call("validate", "{\"request\":", 11, &out) == 0 && strstr(out, "invalid ValidationRequest"),
+          "malformed request", "should fail cleanly", out);
+    free(out);
+    check(kw_native_call("validate_settings", "[1,", 3, &out) == 0 && strstr(out, "invalid settings"),
+          "malformed settings", "should fail cleanly", out);
+    free(out);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s <policy-dir>\n", argv[0]);
+        return 2;
+    }
+    kw_native_init();
+    run_protocol_checks();
+    char *path = join_path(argv[1], "tests.json");
+    file_text f;
+    kw_val cases;
+    if (!read_json(path, &f, &cases) || kw_typeof(cases) != KW_ARRAY) {
+        fprintf(stderr, "%s: expected an array of test cases\n", path);
+        failed++;
+    } else {
+        kw_iter it = kw_iter_begin(cases);
+        kw_val tc;
+        while (kw_next(&it, &tc))
+            run_case(argv[1], tc);
+    }
+    free(path);
+    free(f.data);
+    kw_arena_reset();
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
