@@ -1,0 +1,29 @@
+# libFuzzer campaign on the engine (tests/fuzz/fuzz_wasm.c).
+#
+#   make test-fuzz                 FUZZ_TIME seconds (default 60), then
+#                                  "N passed, N failed" (failed: crash, hang, sanitizer report)
+#   make test-fuzz FUZZ_TIME=600   a longer campaign
+#
+# The engine is compiled again here with clang's coverage instrumentation and
+# ASan+UBSan (build/fuzz/obj/), independent of B and SAN.  Seeds: the .wasm files
+# wast2json made from the spec suite (build/spec/), plus the demo module.
+
+FUZZ_TIME   ?= 60
+FUZZ_DIR    := build/fuzz
+FUZZ_FLAGS  := -std=c11 -O1 -g -Iinclude -D_GNU_SOURCE -pthread -Wall -Wextra -Wno-unused-parameter \
+               -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+FUZZ_ENGINE := $(patsubst src/wasm/%.c,$(FUZZ_DIR)/obj/%.o,$(wildcard src/wasm/*.c))
+
+$(FUZZ_DIR)/obj/%.o: src/wasm/%.c
+	@mkdir -p $(@D)
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c $< -o $@
+
+$(FUZZ_DIR)/fuzz_wasm: tests/fuzz/fuzz_wasm.c $(FUZZ_ENGINE)
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined $< $(FUZZ_ENGINE) -lm -o $@
+
+test-fuzz: $(FUZZ_DIR)/fuzz_wasm $(DEMO_WASM)
+	@tests/fuzz/run-fuzz.sh $(FUZZ_DIR)/fuzz_wasm $(FUZZ_TIME) "$(WASM_TESTSUITE)" build/spec $(DEMO_WASM)
+
+TEST_SUITES += test-fuzz
+.PHONY: test-fuzz
+-include $(wildcard $(FUZZ_DIR)/obj/*.d)

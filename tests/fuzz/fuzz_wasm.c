@@ -1,0 +1,204 @@
+/*
+ * fuzz_wasm.c - libFuzzer target for the engine: decode + validate + compile
+ * any bytes; when they load, instantiate with dummy imports under small limits,
+ * call every exported function with zero arguments under a short deadline,
+ * then do the same once more through a snapshot.
+ *
+ * Start sections are removed before loading: wasm_instantiate runs the start
+ * function with no deadline, so an endless start function would read as a hang
+ * of the harness, not of the engine.  Inputs whose section framing cannot be
+ * walked are only loaded, never instantiated, for the same reason.
+ *
+ *   clang -fsanitize=fuzzer,address,undefined ... (see mk/fuzz.mk)
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "wasm.h"
+
+#define CALL_BUDGET_NS (20ull * 1000 * 1000)     /* per exported function */
+#define SECTION_START 8
+
+static const wasm_limits fuzz_limits = {
+    .max_memory_pages = 32,      /* 2 MiB */
+    .max_table_elems = 4096,
+    .max_call_depth = 500,
+    .value_stack_slots = 1u << 14,
+};
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Reads a u32 LEB128 of at most 5 bytes; false if it does not fit. */
+static bool read_leb(const uint8_t *p, size_t len, size_t *pos, uint32_t *out)
+{
+    uint64_t v = 0;
+    for (int shift = 0; shift < 35; shift += 7) {
+        if (*pos >= len)
+            return false;
+        uint8_t b = p[(*pos)++];
+        v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80))
+            break;
+        if (shift == 28)
+            return false;
+    }
+    if (v > UINT32_MAX)
+        return false;
+    *out = (uint32_t)v;
+    return true;
+}
+
+/* Copies the module without its start section(s) into `out`; false if the framing is broken. */
+static bool strip_start(const uint8_t *data, size_t size, uint8_t *out, size_t *out_len)
+{
+    size_t pos = 8, n = 0;
+    if (size < 8)
+        return false;
+    memcpy(out, data, 8);
+    n = 8;
+    while (pos < size) {
+        size_t begin = pos;
+        uint8_t id = data[pos++];
+        uint32_t len;
+        if (!read_leb(data, size, &pos, &len) || len > size - pos)
+            return false;
+        pos += len;
+        if (id != SECTION_START) {
+            memcpy(out + n, data + begin, pos - begin);
+            n += pos - begin;
+        }
+    }
+    *out_len = n;
+    return true;
+}
+
+static wasm_trap return_zeros(wasm_instance *caller, void *env, const uint64_t *args, uint64_t *results)
+{
+    const wasm_functype_info *type = env;
+    for (uint32_t i = 0; i < type->nresults; i++)
+        results[i] = 0;
+    return WASM_OK;
+}
+
+typedef struct dummies {
+    wasm_memory *memories[8];
+    wasm_table *tables[8];
+    wasm_global *globals[8];
+    int nmemories, ntables, nglobals;
+    wasm_functype_info *func_types;    /* env of each dummy function */
+} dummies;
+
+/* Defines something of the right kind for every import (types are a guess for non-functions). */
+static void define_dummies(wasm_linker *linker, const wasm_module *module, dummies *d)
+{
+    uint32_t n = wasm_module_import_count(module);
+    d->func_types = calloc(n ? n : 1, sizeof *d->func_types);
+    for (uint32_t i = 0; i < n && d->func_types; i++) {
+        wasm_import_info imp;
+        wasm_module_import(module, i, &imp);
+        switch (imp.kind) {
+        case WASM_EXTERN_FUNC:
+            d->func_types[i] = imp.func;
+            wasm_linker_define_func(linker, imp.module, imp.name, (const wasm_valtype *)imp.func.params,
+                                    imp.func.nparams, (const wasm_valtype *)imp.func.results,
+                                    imp.func.nresults, return_zeros, &d->func_types[i]);
+            break;
+        case WASM_EXTERN_MEMORY:
+            if (d->nmemories < 8 && (d->memories[d->nmemories] = wasm_memory_new(1, 2, true, NULL)))
+                wasm_linker_define_memory(linker, imp.module, imp.name, d->memories[d->nmemories++]);
+            break;
+        case WASM_EXTERN_TABLE:
+            if (d->ntables < 8 && (d->tables[d->ntables] = wasm_table_new(WASM_FUNCREF, 10, 20, true, NULL)))
+                wasm_linker_define_table(linker, imp.module, imp.name, d->tables[d->ntables++]);
+            break;
+        case WASM_EXTERN_GLOBAL:
+            if (d->nglobals < 8 && (d->globals[d->nglobals] = wasm_global_new(WASM_I32, false, 0)))
+                wasm_linker_define_global(linker, imp.module, imp.name, d->globals[d->nglobals++]);
+            break;
+        }
+    }
+}
+
+static void free_dummies(dummies *d)
+{
+    for (int i = 0; i < d->nmemories; i++)
+        wasm_memory_free(d->memories[i]);
+    for (int i = 0; i < d->ntables; i++)
+        wasm_table_free(d->tables[i]);
+    for (int i = 0; i < d->nglobals; i++)
+        wasm_global_free(d->globals[i]);
+    free(d->func_types);
+}
+
+static void call_exports(wasm_instance *inst, const wasm_module *module)
+{
+    uint64_t slots[64];
+    uint32_t n = wasm_module_export_count(module);
+    for (uint32_t i = 0; i < n; i++) {
+        wasm_export_info exp;
+        wasm_module_export(module, i, &exp);
+        if (exp.kind != WASM_EXTERN_FUNC || exp.func.nparams > 64 || exp.func.nresults > 64)
+            continue;
+        wasm_funcinst *func = wasm_instance_export_func(inst, exp.name);
+        if (!func)
+            continue;
+        memset(slots, 0, sizeof slots);
+        wasm_instance_clear_interrupt(inst);
+        wasm_instance_set_deadline(inst, now_ns() + CALL_BUDGET_NS);
+        wasm_call(inst, func, slots, slots);
+    }
+}
+
+static void run_module(const wasm_module *module)
+{
+    wasm_linker *linker = wasm_linker_new();
+    dummies d = { 0 };
+    if (!linker)
+        return;
+    define_dummies(linker, module, &d);
+    wasm_instance *inst = wasm_instantiate(module, linker, &fuzz_limits, NULL);
+    if (inst) {
+        call_exports(inst, module);
+        wasm_snapshot *snap = wasm_snapshot_take(inst, NULL);
+        if (snap) {
+            wasm_instance *copy = wasm_snapshot_instantiate(snap, NULL);
+            if (copy) {
+                call_exports(copy, module);
+                wasm_instance_free(copy);
+            }
+            wasm_snapshot_free(snap);
+        }
+        wasm_instance_free(inst);
+    }
+    wasm_linker_free(linker);
+    free_dummies(&d);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    uint8_t *stripped = malloc(size ? size : 1);
+    size_t stripped_len = 0;
+    if (!stripped)
+        return 0;
+    bool framed = strip_start(data, size, stripped, &stripped_len);
+    wasm_error err;
+    wasm_module *module = framed ? wasm_module_load(stripped, stripped_len, &err)
+                                 : wasm_module_load(data, size, &err);
+    free(stripped);
+    if (!module)
+        return 0;
+    size_t custom_len;
+    wasm_module_custom_section(module, "name", &custom_len);
+    if (framed)
+        run_module(module);
+    wasm_module_free(module);
+    return 0;
+}
