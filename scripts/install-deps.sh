@@ -4,7 +4,7 @@
 set -eu
 
 PACKAGES="
-  make gcc clang lld pkg-config
+  make gcc clang lld pkg-config libclang-rt-14-dev
   libssl-dev libnghttp2-dev libyaml-dev
   wasi-libc libclang-rt-14-dev-wasm32
   wabt
