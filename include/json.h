@@ -51,7 +51,7 @@ typedef struct json_arena json_arena;
 json_arena *json_arena_new(size_t initial_bytes);
 void *json_arena_alloc(json_arena *arena, size_t bytes);      /* 8-byte aligned; NULL if out of memory */
 char *json_arena_strdup(json_arena *arena, const char *s, size_t len);
-void json_arena_reset(json_arena *arena);                     /* keeps the largest block */
+void json_arena_reset(json_arena *arena);                     /* keeps one block, of the working size */
 void json_arena_free(json_arena *arena);
 
 /* ---- parsing --------------------------------------------------------------- */
@@ -61,7 +61,8 @@ typedef struct json_error {
     size_t offset;               /* byte offset of the failure in the input */
 } json_error;
 
-/* Strict RFC 8259, UTF-8 validated, nesting limited to 512.  NULL on error. */
+/* Strict RFC 8259, UTF-8 validated, nesting limited to 512.  NULL on error, with
+ * err->message ending in "at offset N" (N = err->offset, in bytes). */
 json_value *json_parse(json_arena *arena, const char *text, size_t len, json_error *err);
 
 /* YAML (first document) to the same DOM, via libyaml, YAML 1.2 core schema for plain

@@ -3,8 +3,9 @@
  *
  * An arena is a chain of blocks.  Allocation bumps a pointer in the newest
  * block and chains a bigger block when it runs out.  Reset frees every block
- * but the largest and rewinds it, so a worker that resets its arena between
- * requests stops calling malloc once the arena has reached its working size.
+ * but one (merging them when there were several) and rewinds it, so a worker
+ * that resets its arena between requests stops calling malloc once the arena
+ * has reached its working size.
  *
  * The arena also owns the parser's scratch stack (see internal.h): it outlives
  * resets for the same reason.
@@ -27,6 +28,7 @@ static size_t align_up(size_t n) { return (n + ARENA_ALIGN - 1) & ~(size_t)(AREN
 
 static arena_block *block_new(size_t size)
 {
+    if (size > SIZE_MAX - sizeof(arena_block)) return NULL;
     arena_block *b = malloc(sizeof *b + size);
     if (!b) return NULL;
     b->next = NULL;
@@ -52,7 +54,6 @@ static void *alloc_slow(json_arena *a, size_t bytes)
 {
     size_t size = a->head->size * 2;
     if (size < bytes) size = bytes;
-    if (size < bytes || size > SIZE_MAX / 2) return NULL;
     arena_block *b = block_new(size);
     if (!b) return NULL;
     b->next = a->head;
@@ -83,20 +84,27 @@ char *json_arena_strdup(json_arena *a, const char *s, size_t len)
     return p;
 }
 
+/* Keeps one block.  When the last cycle needed several, they are merged into one
+ * block of their total size, so the next cycle of the same size fits without malloc. */
 void json_arena_reset(json_arena *a)
 {
+    size_t total = 0;
     arena_block *largest = a->head;
-    for (arena_block *b = a->head; b; b = b->next)
+    for (arena_block *b = a->head; b; b = b->next) {
+        total += b->size;
         if (b->size > largest->size) largest = b;
+    }
+    arena_block *merged = a->head->next ? block_new(total) : NULL;
+    arena_block *keep = merged ? merged : largest;
     arena_block *b = a->head;
     while (b) {
         arena_block *next = b->next;
-        if (b != largest) free(b);
+        if (b != keep) free(b);
         b = next;
     }
-    largest->next = NULL;
-    largest->used = 0;
-    a->head = largest;
+    keep->next = NULL;
+    keep->used = 0;
+    a->head = keep;
 }
 
 void json_arena_free(json_arena *a)
