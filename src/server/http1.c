@@ -76,6 +76,13 @@ static char *cut_line(char *p)
     return nl + 1;
 }
 
+/* "HTTP/d.d": well-formed, whether we speak it or not. */
+static bool is_version(const char *v)
+{
+    return strncmp(v, "HTTP/", 5) == 0 && v[5] >= '0' && v[5] <= '9' && v[6] == '.' &&
+           v[7] >= '0' && v[7] <= '9' && v[8] == 0;
+}
+
 /* "METHOD SP target SP HTTP/1.x": 0, or an error status. */
 static int parse_request_line(conn *c, char *base, char *line)
 {
@@ -95,7 +102,7 @@ static int parse_request_line(conn *c, char *base, char *line)
     else if (strcmp(version, "HTTP/1.0") == 0)
         c->keep_alive = false;
     else
-        return strncmp(version, "HTTP/", 5) == 0 ? 505 : 400;
+        return is_version(version) ? 505 : 400;
     if (strncasecmp(target, "http://", 7) == 0 || strncasecmp(target, "https://", 8) == 0) {
         char *slash = strchr(strstr(target, "//") + 2, '/');
         if (!slash)

@@ -1,0 +1,402 @@
+/*
+ * test_http.c - the transport over plain HTTP on loopback, with the test
+ * application of http_test.h: HTTP/1.1 keep-alive and pipelining, limits and
+ * malformed requests, Expect, probe listener and readiness, a slow handler not
+ * blocking others, timeouts against slow clients, h2c, and draining on stop.
+ */
+#include <pthread.h>
+
+#include "http_test.h"
+
+static char buf[1 << 16];
+
+static http_server *start(http_server_config cfg)
+{
+    char err[256];
+    http_server *s = http_server_start(&cfg, err, sizeof err);
+    if (!s)
+        fprintf(stderr, "http_server_start: %s\n", err);
+    CHECK(s != NULL);
+    return s;
+}
+
+static void test_basic_and_keep_alive(void)
+{
+    http_server *s = start(test_config());
+    int port = http_server_port(s, HTTP_LISTENER_API);
+    CHECK(port > 0);
+    CHECK(http_server_port(s, HTTP_LISTENER_PROBE) > 0);
+
+    CHECK_INT(one_request(port, "GET /echo?x=1 HTTP/1.1\r\nHost: a\r\n\r\n", buf, sizeof buf), 200);
+    CHECK(strstr(buf, "Content-Type: text/plain\r\n") != NULL);
+    CHECK(strstr(buf, "\r\n\r\nGET /echo - 1 0\n") != NULL);
+
+    /* three requests, one connection */
+    int fd = tcp_connect(port);
+    for (int i = 0; i < 3; i++) {
+        char req[256];
+        snprintf(req, sizeof req,
+                 "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
+                 "Content-Length: 7\r\n\r\n{\"n\":%d}", i);
+        CHECK(send_all(fd, req, strlen(req)) == 0);
+        read_responses(fd, buf, sizeof buf, 1, 3000);
+        CHECK_INT(status_of(buf), 200);
+        snprintf(req, sizeof req, "POST /echo application/json 1 7\n{\"n\":%d}", i);
+        CHECK(strstr(buf, req) != NULL);
+        CHECK(strstr(buf, "Connection: close") == NULL);
+    }
+    close(fd);
+
+    /* pipelined: all in one write, answered in order */
+    fd = tcp_connect(port);
+    const char *three = "POST /echo HTTP/1.1\r\nContent-Length: 3\r\n\r\noneGET /status/201 HTTP/1.1\r\n\r\n"
+                        "POST /echo HTTP/1.1\r\nContent-Length: 5\r\n\r\nthree";
+    CHECK(send_all(fd, three, strlen(three)) == 0);
+    read_responses(fd, buf, sizeof buf, 3, 3000);
+    int count;
+    complete_responses(buf, strlen(buf), &count);
+    CHECK_INT(count, 3);
+    char *second = strstr(buf + 1, "HTTP/1.1 ");
+    char *third = second ? strstr(second + 1, "HTTP/1.1 ") : NULL;
+    CHECK(strstr(buf, "POST /echo - 1 3\none") != NULL);
+    CHECK(second && status_of(second) == 201);
+    CHECK(third && strstr(third, "POST /echo - 1 5\nthree") != NULL);
+    close(fd);
+
+    /* a body in pieces */
+    fd = tcp_connect(port);
+    const char *head = "PUT /echo HTTP/1.1\r\nContent-Length: 10\r\n\r\n01234";
+    CHECK(send_all(fd, head, strlen(head)) == 0);
+    test_sleep_ms(50);
+    CHECK(send_all(fd, "56789", 5) == 0);
+    read_responses(fd, buf, sizeof buf, 1, 3000);
+    CHECK(strstr(buf, "PUT /echo - 1 10\n0123456789") != NULL);
+    close(fd);
+
+    /* HTTP/1.0 closes after the response; Connection: close too */
+    fd = tcp_connect(port);
+    CHECK(send_all(fd, "GET /echo HTTP/1.0\r\n\r\n", 22) == 0);
+    read_responses(fd, buf, sizeof buf, 1, 3000);
+    CHECK_INT(status_of(buf), 200);
+    CHECK(strstr(buf, "Connection: close\r\n") != NULL);
+    CHECK(peer_closed(fd, 1000));
+    close(fd);
+    CHECK_INT(one_request(port, "GET /echo HTTP/1.1\r\nConnection: close\r\n\r\n", buf, sizeof buf), 200);
+    CHECK(strstr(buf, "Connection: close\r\n") != NULL);
+
+    /* absolute-form target, unknown status passes through, 404 from the handler */
+    CHECK_INT(one_request(port, "GET http://a:1/echo?q HTTP/1.1\r\n\r\n", buf, sizeof buf), 200);
+    CHECK(strstr(buf, "GET /echo - 1 0") != NULL);
+    CHECK_INT(one_request(port, "GET /status/599 HTTP/1.1\r\n\r\n", buf, sizeof buf), 599);
+    CHECK_INT(one_request(port, "GET /nothing HTTP/1.1\r\n\r\n", buf, sizeof buf), 404);
+    http_server_free(s);
+}
+
+static void test_expect_continue(void)
+{
+    http_server *s = start(test_config());
+    int fd = tcp_connect(http_server_port(s, HTTP_LISTENER_API));
+    const char *head = "POST /echo HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n";
+    CHECK(send_all(fd, head, strlen(head)) == 0);
+    read_responses(fd, buf, sizeof buf, 1, 3000);
+    CHECK(strncmp(buf, "HTTP/1.1 100 Continue\r\n\r\n", 25) == 0);
+    CHECK(send_all(fd, "body", 4) == 0);
+    read_responses(fd, buf, sizeof buf, 1, 3000);
+    CHECK(strstr(buf, "POST /echo - 1 4\nbody") != NULL);
+    close(fd);
+    http_server_free(s);
+}
+
+/* Each bad request gets its status and a closed connection. */
+static void expect_refusal(int port, const char *request, size_t len, int status)
+{
+    int fd = tcp_connect(port);
+    CHECK(send_all(fd, request, len) == 0);
+    read_responses(fd, buf, sizeof buf, 1, 3000);
+    if (status_of(buf) != status)
+        fprintf(stderr, "request %.40s... answered: %.60s\n", request, buf);
+    CHECK_INT(status_of(buf), status);
+    CHECK(strstr(buf, "Connection: close\r\n") != NULL);
+    CHECK(strstr(buf, "\"status\":") != NULL);
+    CHECK(peer_closed(fd, 3000));
+    close(fd);
+}
+
+static void test_malformed_and_limits(void)
+{
+    http_server *s = start(test_config());
+    int port = http_server_port(s, HTTP_LISTENER_API);
+#define REFUSE(req, status) expect_refusal(port, req, sizeof(req) - 1, status)
+    REFUSE("GARBAGE\r\n\r\n", 400);
+    REFUSE("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 binary\n", 400);
+    REFUSE("GET\r\n\r\n", 400);
+    REFUSE("GET  / HTTP/1.1\r\n\r\n", 400);
+    REFUSE("GET /a b HTTP/1.1\r\n\r\n", 400);
+    REFUSE("GET nopath HTTP/1.1\r\n\r\n", 400);
+    REFUSE("GET / HTTP/1.1 \r\n\r\n", 400);
+    REFUSE("GET / HTTP/3.0\r\n\r\n", 505);
+    REFUSE("GET / HTTP/1.1\r\nNo colon here\r\n\r\n", 400);
+    REFUSE("GET / HTTP/1.1\r\nName : space\r\n\r\n", 400);
+    REFUSE("GET / HTTP/1.1\r\nA: b\r\n folded\r\n\r\n", 400);
+    REFUSE("GET / HTTP/1.1\r\nA: b\x01\r\n\r\n", 400);
+    REFUSE("POST / HTTP/1.1\r\nContent-Length: abc\r\n\r\n", 400);
+    REFUSE("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400);
+    REFUSE("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 400);
+    REFUSE("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n0\r\n\r\n", 411);
+    REFUSE("POST / HTTP/1.1\r\nExpect: something\r\n\r\n", 417);
+    /* 413 at once from the header: the 2 GB body is never sent */
+    REFUSE("POST /echo HTTP/1.1\r\nContent-Length: 2000000000\r\n\r\n", 413);
+    CHECK(strstr(buf, "the limit is 1048576") != NULL);
+    REFUSE("POST /echo HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n", 400);
+
+    /* headers over 16 KiB, request line over 8 KiB */
+    static char big[20000];
+    int n = snprintf(big, sizeof big, "GET / HTTP/1.1\r\n");
+    while (n < 17000)
+        n += snprintf(big + n, sizeof big - (size_t)n, "X-Filler: %0100d\r\n", 0);
+    expect_refusal(port, big, (size_t)n, 431);
+    memset(big, 'a', 9000);
+    memcpy(big, "GET /", 5);
+    expect_refusal(port, big, 9000, 414);
+
+    /* 413 with the body being sent anyway: the client still reads the answer */
+    int fd = tcp_connect(port);
+    const char *head = "POST /echo HTTP/1.1\r\nContent-Length: 2000000\r\n\r\n";
+    CHECK(send_all(fd, head, strlen(head)) == 0);
+    memset(big, 'x', sizeof big);
+    for (int i = 0; i < 20; i++)
+        if (send_all(fd, big, sizeof big) < 0)
+            break;
+    read_responses(fd, buf, sizeof buf, 1, 3000);
+    CHECK_INT(status_of(buf), 413);
+    close(fd);
+
+    /* a body of exactly max_body is fine */
+    char *exact = malloc((1 << 20) + 100);
+    n = sprintf(exact, "POST /echo HTTP/1.1\r\nContent-Length: %d\r\n\r\n", 1 << 20);
+    memset(exact + n, 'y', 1 << 20);
+    fd = tcp_connect(port);
+    CHECK(send_all(fd, exact, (size_t)n + (1 << 20)) == 0);
+    read_responses(fd, buf, 4096, 1, 3000);
+    CHECK_INT(status_of(buf), 200);
+    CHECK(strstr(buf, "POST /echo - 1 1048576\nyyy") != NULL);
+    close(fd);
+    free(exact);
+
+    /* the server is still fine */
+    CHECK_INT(one_request(port, "GET /echo HTTP/1.1\r\n\r\n", buf, sizeof buf), 200);
+    http_server_free(s);
+}
+
+static void test_probe_and_readiness(void)
+{
+    http_server_config cfg = test_config();
+    cfg.workers = 1;
+    http_server *s = start(cfg);
+    int api = http_server_port(s, HTTP_LISTENER_API), probe = http_server_port(s, HTTP_LISTENER_PROBE);
+    CHECK_INT(one_request(probe, "GET /readiness HTTP/1.1\r\n\r\n", buf, sizeof buf), 503);
+    http_server_set_ready(s, true);
+    CHECK_INT(one_request(probe, "GET /readiness HTTP/1.1\r\n\r\n", buf, sizeof buf), 200);
+    CHECK(strstr(buf, "Content-Length: 0\r\n") != NULL);
+    CHECK_INT(one_request(probe, "GET /metrics HTTP/1.1\r\n\r\n", buf, sizeof buf), 200);
+    CHECK(strstr(buf, "metrics from -1") != NULL);      /* the probe context, not a worker's */
+
+    /* the only worker is stuck: probes are still answered at once */
+    int slow = tcp_connect(api);
+    const char *req = "GET /slow/800 HTTP/1.1\r\n\r\n";
+    CHECK(send_all(slow, req, strlen(req)) == 0);
+    test_sleep_ms(50);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    CHECK_INT(one_request(probe, "GET /readiness HTTP/1.1\r\n\r\n", buf, sizeof buf), 200);
+    CHECK_INT(one_request(probe, "GET /metrics HTTP/1.1\r\n\r\n", buf, sizeof buf), 200);
+    CHECK(elapsed_ms(&t0) < 300);
+    read_responses(slow, buf, sizeof buf, 1, 3000);
+    CHECK_INT(status_of(buf), 200);
+    close(slow);
+    http_server_free(s);
+
+    cfg.probe_port = -1;                      /* no probe listener */
+    s = start(cfg);
+    CHECK_INT(http_server_port(s, HTTP_LISTENER_PROBE), -1);
+    http_server_free(s);
+}
+
+static void test_slow_handler_does_not_block(void)
+{
+    http_server_config cfg = test_config();
+    cfg.workers = 3;
+    http_server *s = start(cfg);
+    int port = http_server_port(s, HTTP_LISTENER_API);
+    int a = tcp_connect(port), b = tcp_connect(port);
+    const char *req = "GET /slow/1000 HTTP/1.1\r\n\r\n";
+    CHECK(send_all(a, req, strlen(req)) == 0);
+    CHECK(send_all(b, req, strlen(req)) == 0);
+    test_sleep_ms(50);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int i = 0; i < 20; i++)
+        CHECK_INT(one_request(port, "POST /echo HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi", buf, sizeof buf), 200);
+    long fast = elapsed_ms(&t0);
+    CHECK(fast < 500);
+    read_responses(a, buf, sizeof buf, 1, 3000);
+    CHECK(strstr(buf, "slept") != NULL);
+    read_responses(b, buf, sizeof buf, 1, 3000);
+    CHECK(strstr(buf, "slept") != NULL);
+    CHECK(elapsed_ms(&t0) >= 900);
+    close(a);
+    close(b);
+    http_server_free(s);
+}
+
+static void test_timeouts(void)
+{
+    http_server_config cfg = test_config();
+    cfg.idle_timeout_ms = 300;
+    cfg.request_timeout_ms = 600;
+    http_server *s = start(cfg);
+    int port = http_server_port(s, HTTP_LISTENER_API);
+
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int idle = tcp_connect(port);
+    CHECK(send_all(idle, "GET /echo HTTP/1.1\r\n\r\n", 22) == 0);
+    read_responses(idle, buf, sizeof buf, 1, 3000);
+    CHECK_INT(status_of(buf), 200);
+    CHECK(peer_closed(idle, 2000));
+    long t = elapsed_ms(&t0);
+    CHECK(t >= 250 && t < 1500);
+    close(idle);
+
+    /* slowloris: a header byte every 100 ms never completes a request */
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int slow = tcp_connect(port);
+    send_all(slow, "GET / HTTP/1.1\r\n", 16);
+    bool closed = false;
+    for (int i = 0; i < 30 && !closed; i++) {
+        if (send_all(slow, "X", 1) < 0)
+            closed = true;
+        struct pollfd p = { .fd = slow, .events = POLLIN };
+        if (poll(&p, 1, 100) > 0 && recv(slow, buf, sizeof buf, 0) <= 0)
+            closed = true;
+    }
+    CHECK(closed);
+    t = elapsed_ms(&t0);
+    CHECK(t >= 500 && t < 2000);
+    close(slow);
+
+    /* a client that connects and says nothing */
+    int mute = tcp_connect(port);
+    CHECK(peer_closed(mute, 2000));
+    close(mute);
+    http_server_free(s);
+}
+
+static void test_h2c_prior_knowledge(void)
+{
+    http_server *s = start(test_config());
+    char cmd[512];
+    snprintf(cmd, sizeof cmd,
+             "printf 'hello' | curl -s --http2-prior-knowledge -H 'Content-Type: text/x' "
+             "--data-binary @- -w ' %%{http_code} %%{http_version}' http://127.0.0.1:%d/echo?z",
+             http_server_port(s, HTTP_LISTENER_API));
+    int rc = run_capture(cmd, buf, sizeof buf);
+    CHECK_INT(rc, 0);
+    CHECK_STR(buf, "POST /echo text/x 2 5\nhello 200 2");
+    snprintf(cmd, sizeof cmd, "nghttp -n -s http://127.0.0.1:%d/slow/10 http://127.0.0.1:%d/echo 2>&1",
+             http_server_port(s, HTTP_LISTENER_API), http_server_port(s, HTTP_LISTENER_API));
+    rc = run_capture(cmd, buf, sizeof buf);
+    CHECK_INT(rc, 0);
+    CHECK(strstr(buf, "/slow/10") != NULL && strstr(buf, "/echo") != NULL);
+    http_server_free(s);
+}
+
+/* ---- drain on stop ----------------------------------------------------------- */
+
+struct stopper { http_server *s; long took_ms; };
+
+static void *stop_thread(void *arg)
+{
+    struct stopper *st = arg;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    http_server_stop(st->s);
+    st->took_ms = elapsed_ms(&t0);
+    return NULL;
+}
+
+static void test_drain_on_stop(void)
+{
+    http_server_config cfg = test_config();
+    cfg.workers = 2;
+    http_server *s = start(cfg);
+    int port = http_server_port(s, HTTP_LISTENER_API);
+    enum { N = 4 };
+    int fds[N];
+    for (int i = 0; i < N; i++) {            /* 4 slow requests on 2 workers: 2 wait in the queue */
+        fds[i] = tcp_connect(port);
+        const char *req = "GET /slow/400 HTTP/1.1\r\n\r\n";
+        CHECK(send_all(fds[i], req, strlen(req)) == 0);
+    }
+    int idle = tcp_connect(port);             /* an idle keep-alive connection */
+    int partial = tcp_connect(port);          /* a request still arriving when stop begins */
+    const char *head = "POST /echo HTTP/1.1\r\nContent-Length: 6\r\n\r\nhal";
+    CHECK(send_all(partial, head, strlen(head)) == 0);
+    test_sleep_ms(100);
+
+    pthread_t t;
+    struct stopper st = { s, 0 };
+    pthread_create(&t, NULL, stop_thread, &st);
+    test_sleep_ms(100);
+    CHECK(tcp_connect(port) < 0);             /* no longer accepting */
+    CHECK(send_all(partial, "ves", 3) == 0);
+    pthread_join(t, NULL);
+    CHECK(st.took_ms >= 500 && st.took_ms < 3000);
+    for (int i = 0; i < N; i++) {
+        read_responses(fds[i], buf, sizeof buf, 1, 1000);
+        CHECK_INT(status_of(buf), 200);
+        CHECK(strstr(buf, "Connection: close\r\n") != NULL && strstr(buf, "slept") != NULL);
+        close(fds[i]);
+    }
+    read_responses(partial, buf, sizeof buf, 1, 1000);
+    CHECK(strstr(buf, "POST /echo - 1 6\nhalves") != NULL);
+    CHECK(peer_closed(idle, 100));
+    close(partial);
+    close(idle);
+    http_server_free(s);
+}
+
+static void test_start_errors(void)
+{
+    char err[256];
+    http_server_config cfg = test_config();
+    http_server *s = start(cfg);
+    cfg.port = http_server_port(s, HTTP_LISTENER_API);
+    CHECK(http_server_start(&cfg, err, sizeof err) == NULL);
+    CHECK(strstr(err, "cannot listen on 127.0.0.1:") != NULL);
+    http_server_free(s);
+
+    cfg = test_config();
+    cfg.addr = "not an address";
+    CHECK(http_server_start(&cfg, err, sizeof err) == NULL);
+    CHECK(strstr(err, "not an address") != NULL);
+
+    cfg = test_config();
+    cfg.cert_file = "/nonexistent/cert.pem";
+    CHECK(http_server_start(&cfg, err, sizeof err) == NULL);
+    CHECK(strstr(err, "both a certificate file and a key file") != NULL);
+}
+
+int main(void)
+{
+    test_basic_and_keep_alive();
+    test_expect_continue();
+    test_malformed_and_limits();
+    test_probe_and_readiness();
+    test_slow_handler_does_not_block();
+    test_timeouts();
+    test_h2c_prior_knowledge();
+    test_drain_on_stop();
+    test_start_errors();
+    TEST_DONE();
+}
