@@ -582,6 +582,8 @@ bool kw_equal(kw_val a, kw_val b)
     case KW_NULL:
         return true;
     case KW_STRING: {
+        if (!memchr(a.p, '\\', a.n) && !memchr(b.p, '\\', b.n))
+            return a.n == b.n && memcmp(a.p, b.p, a.n) == 0;
         char *sb = kw_str(b);
         return kw_str_eqn(a, sb, kw_str_len(b));
     }
@@ -611,4 +613,37 @@ bool kw_equal(kw_val a, kw_val b)
     default:
         return a.n == b.n && memcmp(a.p, b.p, a.n) == 0;
     }
+}
+
+bool kw_contains(kw_val arr, kw_val v)
+{
+    kw_iter it = kw_iter_begin(arr);
+    kw_val e;
+    while (kw_next(&it, &e))
+        if (kw_equal(e, v))
+            return true;
+    return false;
+}
+
+bool kw_contains_str(kw_val arr, const char *s)
+{
+    kw_iter it = kw_iter_begin(arr);
+    kw_val e;
+    size_t n = strlen(s);
+    while (kw_next(&it, &e))
+        if (kw_str_eqn(e, s, n))
+            return true;
+    return false;
+}
+
+bool kw_all_strings(kw_val v)
+{
+    if (kw_typeof(v) != KW_ARRAY)
+        return false;
+    kw_iter it = kw_iter_begin(v);
+    kw_val e;
+    while (kw_next(&it, &e))
+        if (kw_typeof(e) != KW_STRING)
+            return false;
+    return true;
 }

@@ -95,6 +95,12 @@ size_t kw_str_len(kw_val s);
 /* Structural equality (object member order ignored, numbers compared by text). */
 bool kw_equal(kw_val a, kw_val b);
 
+/* Whether array `arr` has an element equal to v / to the string s. */
+bool kw_contains(kw_val arr, kw_val v);
+bool kw_contains_str(kw_val arr, const char *s);
+/* true if v is an array of strings */
+bool kw_all_strings(kw_val v);
+
 /* ---- writing JSON -------------------------------------------------------- */
 
 /* A growable byte buffer on the arena. */
@@ -160,6 +166,9 @@ void kw_splice_replace(kw_splice *s, kw_val old, const char *json);
 /* set member `key` of object `obj` to json: replaces the value if the key
  * exists, adds the member otherwise */
 void kw_splice_set(kw_splice *s, kw_val obj, const char *key, const char *json);
+/* set a dotted path of members below object `obj` ("securityContext.runAsUser"),
+ * creating the missing objects on the way */
+void kw_splice_set_path(kw_splice *s, kw_val obj, const char *path, const char *json);
 /* append an element to array `arr` */
 void kw_splice_append(kw_splice *s, kw_val arr, const char *json);
 bool kw_splice_changed(const kw_splice *s);

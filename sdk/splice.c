@@ -63,6 +63,39 @@ void kw_splice_set(kw_splice *s, kw_val obj, const char *key, const char *json)
     add_edit(s, at, 0, b.data, b.len);
 }
 
+void kw_splice_set_path(kw_splice *s, kw_val obj, const char *path, const char *json)
+{
+    const char *dot = strchr(path, '.');
+    if (!dot) {
+        kw_splice_set(s, obj, path, json);
+        return;
+    }
+    char *head = kw_strndup(path, (size_t)(dot - path));
+    kw_val child = kw_get(obj, head);
+    if (kw_typeof(child) == KW_OBJECT) {
+        kw_splice_set_path(s, child, dot + 1, json);
+        return;
+    }
+    /* the rest of the path does not exist yet: build it as one nested value */
+    kw_buf nested = { 0 };
+    size_t closing = 0;
+    for (const char *seg = dot + 1;;) {
+        const char *next = strchr(seg, '.');
+        size_t n = next ? (size_t)(next - seg) : strlen(seg);
+        kw_buf_putc(&nested, '{');
+        kw_buf_json_str(&nested, seg, n);
+        kw_buf_putc(&nested, ':');
+        closing++;
+        if (!next)
+            break;
+        seg = next + 1;
+    }
+    kw_buf_puts(&nested, json);
+    while (closing--)
+        kw_buf_putc(&nested, '}');
+    kw_splice_set(s, obj, head, kw_buf_cstr(&nested));
+}
+
 void kw_splice_append(kw_splice *s, kw_val arr, const char *json)
 {
     size_t at = offset_of(s, arr.p) + arr.n - 1;   /* before the closing ']' */
