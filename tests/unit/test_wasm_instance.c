@@ -1,0 +1,332 @@
+/*
+ * test_wasm_instance - linking and instantiation: import matching and its
+ * messages, host functions, segments with their bounds checks (and the effects
+ * that stay when a later segment traps), start functions, limits, shared
+ * memories and globals between instances, funcrefs across modules.
+ */
+#include <pthread.h>
+#include <time.h>
+
+#include "wasm.h"
+#include "test.h"
+#include "wasm_build.h"
+
+static wasm_trap host_add(wasm_instance *caller, void *env, const uint64_t *args, uint64_t *results)
+{
+    int *calls = env;
+    (*calls)++;
+    results[0] = (uint32_t)((uint32_t)args[0] + (uint32_t)args[1]);
+    return WASM_OK;
+}
+
+static wasm_trap host_fail(wasm_instance *caller, void *env, const uint64_t *args, uint64_t *results)
+{
+    wasm_instance_set_trap_message(caller, "host says no");
+    return WASM_TRAP_HOST;
+}
+
+static wasm_trap host_exit(wasm_instance *caller, void *env, const uint64_t *args, uint64_t *results)
+{
+    wasm_instance_set_exit_code(caller, (int)args[0]);
+    return WASM_TRAP_EXIT;
+}
+
+static const wasm_valtype i32x2[] = { WASM_I32, WASM_I32 }, i32x1[] = { WASM_I32 };
+
+static wasm_instance *instantiate_wat(const char *text, wasm_linker *l, const wasm_limits *limits,
+                                      wasm_module **mod, wasm_error *err)
+{
+    *mod = load_wat(text);
+    if (!*mod) return NULL;
+    return wasm_instantiate(*mod, l, limits, err);
+}
+
+static bool starts_with(const char *s, const char *prefix) { return strncmp(s, prefix, strlen(prefix)) == 0; }
+
+static void test_host_functions(void)
+{
+    int calls = 0;
+    wasm_linker *l = wasm_linker_new();
+    wasm_linker_define_func(l, "env", "add", i32x2, 2, i32x1, 1, host_add, &calls);
+    wasm_linker_define_func(l, "env", "fail", NULL, 0, NULL, 0, host_fail, NULL);
+    wasm_linker_define_func(l, "env", "exit", i32x1, 1, NULL, 0, host_exit, NULL);
+    wasm_module *m;
+    wasm_error err = {0};
+    wasm_instance *inst = instantiate_wat(
+        "(module (import \"env\" \"add\" (func $add (param i32 i32) (result i32)))"
+        " (import \"env\" \"fail\" (func $fail)) (import \"env\" \"exit\" (func $exit (param i32)))"
+        " (export \"add\" (func $add)) (export \"fail\" (func $fail))"
+        " (func (export \"add3\") (param i32) (result i32) (call $add (local.get 0) (i32.const 3)))"
+        " (func (export \"bye\") (call $exit (i32.const 7)) unreachable))", l, NULL, &m, &err);
+    wasm_linker_free(l);   /* instances do not depend on the linker */
+    CHECK(inst != NULL);
+    if (!inst) return;
+    uint64_t args[2] = { 40, 2 }, res[1] = { 0 };
+    CHECK_INT(wasm_call(inst, wasm_instance_export_func(inst, "add"), args, res), WASM_OK);
+    CHECK_INT(res[0], 42);
+    CHECK_INT(calls, 1);
+    CHECK_INT(wasm_call(inst, wasm_instance_export_func(inst, "fail"), NULL, NULL), WASM_TRAP_HOST);
+    CHECK_STR(wasm_instance_trap_message(inst), "host says no");
+    CHECK_INT(wasm_call(inst, wasm_instance_export_func(inst, "add3"), args, res), WASM_OK);
+    CHECK_INT(res[0], 43);
+    CHECK_INT(wasm_call(inst, wasm_instance_export_func(inst, "bye"), NULL, NULL), WASM_TRAP_EXIT);
+    CHECK_INT(wasm_instance_exit_code(inst), 7);
+    wasm_functype_info t;
+    wasm_funcinst_type(wasm_instance_export_func(inst, "add"), &t);
+    CHECK(t.nparams == 2 && t.nresults == 1 && t.params[0] == WASM_I32);
+    CHECK(wasm_instance_export_func(inst, "nope") == NULL);
+    CHECK(wasm_instance_export_memory(inst, "add") == NULL);
+    wasm_instance_free(inst);
+    wasm_module_free(m);
+}
+
+static void check_unlinkable(const char *text, wasm_linker *l, const char *want, const char *name)
+{
+    wasm_module *m;
+    wasm_error err = {0};
+    wasm_instance *inst = instantiate_wat(text, l, NULL, &m, &err);
+    CHECK(inst == NULL);
+    CHECK(starts_with(err.message, want) && strstr(err.message, name));
+    if (!starts_with(err.message, want)) fprintf(stderr, "got \"%s\", want \"%s\"\n", err.message, want);
+    wasm_instance_free(inst);
+    wasm_module_free(m);
+}
+
+static void test_import_matching(void)
+{
+    int calls = 0;
+    wasm_linker *l = wasm_linker_new();
+    wasm_memory *mem = wasm_memory_new(2, 4, true, NULL);
+    wasm_memory *unbounded = wasm_memory_new(1, 0, false, NULL);
+    wasm_table *tab = wasm_table_new(WASM_FUNCREF, 3, 0, false, NULL);
+    wasm_global *g = wasm_global_new(WASM_I32, false, 5);
+    wasm_linker_define_func(l, "env", "add", i32x2, 2, i32x1, 1, host_add, &calls);
+    wasm_linker_define_memory(l, "env", "mem", mem);
+    wasm_linker_define_memory(l, "env", "big", unbounded);
+    wasm_linker_define_table(l, "env", "tab", tab);
+    wasm_linker_define_global(l, "env", "g", g);
+
+    check_unlinkable("(module (import \"env\" \"nope\" (func)))", l, "unknown import", "env.nope");
+    check_unlinkable("(module (import \"env\" \"add\" (func (param i32))))", l, "incompatible import type", "env.add");
+    check_unlinkable("(module (import \"env\" \"add\" (memory 1)))", l, "incompatible import type", "env.add");
+    check_unlinkable("(module (import \"env\" \"mem\" (memory 3)))", l, "incompatible import type", "env.mem");
+    check_unlinkable("(module (import \"env\" \"mem\" (memory 1 3)))", l, "incompatible import type", "env.mem");
+    check_unlinkable("(module (import \"env\" \"big\" (memory 1 8)))", l, "incompatible import type", "env.big");
+    check_unlinkable("(module (import \"env\" \"tab\" (table 4 funcref)))", l, "incompatible import type", "env.tab");
+    check_unlinkable("(module (import \"env\" \"tab\" (table 1 externref)))", l, "incompatible import type", "env.tab");
+    check_unlinkable("(module (import \"env\" \"g\" (global (mut i32))))", l, "incompatible import type", "env.g");
+    check_unlinkable("(module (import \"env\" \"g\" (global i64)))", l, "incompatible import type", "env.g");
+
+    /* subtyping on limits: a bigger minimum and a smaller maximum are fine */
+    wasm_module *m;
+    wasm_error err = {0};
+    wasm_instance *inst = instantiate_wat(
+        "(module (import \"env\" \"mem\" (memory 1 5)) (import \"env\" \"tab\" (table 2 funcref))"
+        " (import \"env\" \"g\" (global i32)) (global (export \"h\") i32 (global.get 0)))", l, NULL, &m, &err);
+    CHECK(inst != NULL);
+    if (inst) {
+        CHECK(wasm_instance_memory(inst) == mem);
+        CHECK_INT(wasm_global_get(wasm_instance_export_global(inst, "h")), 5);
+        wasm_instance_free(inst);
+    }
+    wasm_module_free(m);
+    /* the latest definition wins */
+    wasm_global *g2 = wasm_global_new(WASM_I32, false, 9);
+    wasm_linker_define_global(l, "env", "g", g2);
+    inst = instantiate_wat("(module (import \"env\" \"g\" (global i32)) (global (export \"h\") i32 (global.get 0)))",
+                           l, NULL, &m, &err);
+    CHECK(inst && wasm_global_get(wasm_instance_export_global(inst, "h")) == 9);
+    wasm_instance_free(inst);
+    wasm_module_free(m);
+    wasm_linker_free(l);
+    wasm_memory_free(mem);
+    wasm_memory_free(unbounded);
+    wasm_table_free(tab);
+    wasm_global_free(g);
+    wasm_global_free(g2);
+}
+
+/* A trapping segment fails instantiation but what earlier segments wrote stays. */
+static void test_segments(void)
+{
+    wasm_linker *l = wasm_linker_new();
+    wasm_memory *mem = wasm_memory_new(1, 1, true, NULL);
+    wasm_table *tab = wasm_table_new(WASM_FUNCREF, 2, 2, true, NULL);
+    wasm_linker_define_memory(l, "env", "mem", mem);
+    wasm_linker_define_table(l, "env", "tab", tab);
+    wasm_module *m;
+    wasm_error err = {0};
+    wasm_instance *inst = instantiate_wat(
+        "(module (import \"env\" \"mem\" (memory 1)) (data (i32.const 0) \"abc\")"
+        " (data (i32.const 65534) \"xyz\") (data (i32.const 10) \"never\"))", l, NULL, &m, &err);
+    CHECK(inst == NULL);
+    CHECK_INT(err.trap, WASM_TRAP_MEMORY_OOB);
+    CHECK(starts_with(err.message, "out of bounds memory access") && strstr(err.message, "data segment 1"));
+    CHECK(memcmp(wasm_memory_data(mem), "abc", 3) == 0);
+    CHECK(wasm_memory_data(mem)[10] == 0);
+    wasm_module_free(m);
+
+    inst = instantiate_wat(
+        "(module (import \"env\" \"tab\" (table 2 funcref)) (func $f) (elem (i32.const 0) $f)"
+        " (elem (i32.const 1) $f $f))", l, NULL, &m, &err);
+    CHECK(inst == NULL);
+    CHECK_INT(err.trap, WASM_TRAP_TABLE_OOB);
+    CHECK(starts_with(err.message, "out of bounds table access"));
+    uint64_t ref = 0;
+    CHECK(wasm_table_get(tab, 0, &ref) == 0 && ref != 0);   /* the first segment stayed */
+    CHECK(wasm_table_get(tab, 1, &ref) == 0 && ref == 0);
+    CHECK(wasm_table_get(tab, 2, &ref) == -1);
+    wasm_module_free(m);
+    /* an empty segment just past the end still traps (offset > size) */
+    inst = instantiate_wat("(module (import \"env\" \"mem\" (memory 1)) (data (i32.const 65537) \"\"))",
+                           l, NULL, &m, &err);
+    CHECK(inst == NULL && err.trap == WASM_TRAP_MEMORY_OOB);
+    wasm_module_free(m);
+    wasm_linker_free(l);
+    wasm_memory_free(mem);
+    wasm_table_free(tab);
+}
+
+static void test_start_and_limits(void)
+{
+    wasm_module *m;
+    wasm_error err = {0};
+    wasm_instance *inst = instantiate_wat(
+        "(module (memory (export \"mem\") 1) (global $g (export \"g\") (mut i32) (i32.const 1))"
+        " (func $start (global.set $g (i32.const 42)) (i32.store (i32.const 8) (i32.const 7)))"
+        " (start $start))", NULL, NULL, &m, &err);
+    CHECK(inst != NULL);
+    if (inst) {
+        CHECK_INT(wasm_global_get(wasm_instance_export_global(inst, "g")), 42);
+        uint32_t v = 0;
+        CHECK(wasm_memory_read(wasm_instance_memory(inst), 8, &v, 4) == 0 && v == 7);
+        CHECK(wasm_memory_read(wasm_instance_memory(inst), 65533, &v, 4) == -1);
+        wasm_instance_free(inst);
+    }
+    wasm_module_free(m);
+
+    inst = instantiate_wat("(module (func $s unreachable) (start $s))", NULL, NULL, &m, &err);
+    CHECK(inst == NULL && err.trap == WASM_TRAP_UNREACHABLE && starts_with(err.message, "unreachable"));
+    wasm_module_free(m);
+
+    wasm_limits lim = { .max_memory_pages = 4, .max_table_elems = 10 };
+    inst = instantiate_wat("(module (memory 5))", NULL, &lim, &m, &err);
+    CHECK(inst == NULL && strstr(err.message, "limit"));
+    wasm_module_free(m);
+    inst = instantiate_wat("(module (table 11 funcref))", NULL, &lim, &m, &err);
+    CHECK(inst == NULL && strstr(err.message, "limit"));
+    wasm_module_free(m);
+    inst = instantiate_wat("(module (memory (export \"m\") 1)"
+                           " (func (export \"grow\") (param i32) (result i32) (memory.grow (local.get 0))))",
+                           NULL, &lim, &m, &err);
+    CHECK(inst != NULL);
+    if (inst) {
+        wasm_memory *mem = wasm_instance_memory(inst);
+        uint8_t *base = wasm_memory_data(mem);
+        CHECK_INT(wasm_memory_grow(mem, 2), 1);
+        CHECK_INT(wasm_memory_grow(mem, 2), -1);           /* 5 > the limit of 4 */
+        uint64_t arg = 1, res = 0;
+        CHECK_INT(wasm_call(inst, wasm_instance_export_func(inst, "grow"), &arg, &res), WASM_OK);
+        CHECK_INT((int32_t)res, 3);
+        CHECK_INT(wasm_call(inst, wasm_instance_export_func(inst, "grow"), &arg, &res), WASM_OK);
+        CHECK_INT((int32_t)res, -1);
+        CHECK(wasm_memory_data(mem) == base);              /* growing never moves memory */
+        CHECK_INT(wasm_memory_size(mem), 4 * 65536);
+        base[wasm_memory_size(mem) - 1] = 1;               /* the whole size is writable */
+        wasm_instance_free(inst);
+    }
+    wasm_module_free(m);
+}
+
+/* Mutable globals and memories are shared objects; funcrefs cross modules. */
+static void test_linking_instances(void)
+{
+    wasm_linker *l = wasm_linker_new();
+    wasm_module *ma, *mb;
+    wasm_error err = {0};
+    wasm_instance *a = instantiate_wat(
+        "(module (global (export \"g\") (mut i32) (i32.const 1)) (memory (export \"mem\") 1)"
+        " (table (export \"tab\") 2 funcref) (func $f (result i32) (i32.const 11)) (elem (i32.const 0) $f)"
+        " (func (export \"get\") (result i32) (global.get 0))"
+        " (func (export \"call\") (param i32) (result i32) (call_indirect (result i32) (local.get 0))))",
+        l, NULL, &ma, &err);
+    CHECK(a != NULL);
+    if (!a) return;
+    wasm_linker_define_instance(l, "A", a);
+    wasm_instance *b = instantiate_wat(
+        "(module (import \"A\" \"g\" (global $g (mut i32))) (import \"A\" \"mem\" (memory 1))"
+        " (import \"A\" \"tab\" (table 2 funcref)) (type $r (func (result i32)))"
+        " (func $h (result i32) (i32.const 22)) (elem (i32.const 1) $h)"
+        " (func (export \"set\") (global.set $g (i32.const 99)) (i32.store (i32.const 0) (i32.const 5)))"
+        " (func (export \"call\") (param i32) (result i32) (call_indirect (type $r) (local.get 0))))",
+        l, NULL, &mb, &err);
+    CHECK(b != NULL);
+    if (b) {
+        uint64_t res = 0, arg = 0;
+        CHECK_INT(wasm_call(b, wasm_instance_export_func(b, "set"), NULL, NULL), WASM_OK);
+        CHECK_INT(wasm_call(a, wasm_instance_export_func(a, "get"), NULL, &res), WASM_OK);
+        CHECK_INT(res, 99);
+        CHECK(wasm_instance_export_global(a, "g") == wasm_instance_export_global(a, "g"));
+        uint32_t v = 0;
+        CHECK(wasm_memory_read(wasm_instance_memory(a), 0, &v, 4) == 0 && v == 5);
+        arg = 1;   /* A calls B's function through the shared table, and the reverse */
+        CHECK_INT(wasm_call(a, wasm_instance_export_func(a, "call"), &arg, &res), WASM_OK);
+        CHECK_INT(res, 22);
+        arg = 0;
+        CHECK_INT(wasm_call(b, wasm_instance_export_func(b, "call"), &arg, &res), WASM_OK);
+        CHECK_INT(res, 11);
+        wasm_instance_free(b);
+    }
+    wasm_module_free(mb);
+    wasm_linker_free(l);
+    wasm_instance_free(a);
+    wasm_module_free(ma);
+}
+
+static void *interrupt_later(void *arg)
+{
+    struct timespec ts = { 0, 20 * 1000 * 1000 };
+    nanosleep(&ts, NULL);
+    wasm_instance_interrupt(arg);
+    return NULL;
+}
+
+static void test_interrupt(void)
+{
+    wasm_module *m;
+    wasm_error err = {0};
+    wasm_instance *inst = instantiate_wat("(module (func (export \"spin\") (loop (br 0))))", NULL, NULL, &m, &err);
+    CHECK(inst != NULL);
+    if (!inst) return;
+    pthread_t t;
+    pthread_create(&t, NULL, interrupt_later, inst);
+    CHECK_INT(wasm_call(inst, wasm_instance_export_func(inst, "spin"), NULL, NULL), WASM_TRAP_INTERRUPTED);
+    pthread_join(t, NULL);
+    CHECK_STR(wasm_instance_trap_message(inst), "interrupted");
+    wasm_instance_clear_interrupt(inst);
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    wasm_instance_set_deadline(inst, (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec + 10000000u);
+    CHECK_INT(wasm_call(inst, wasm_instance_export_func(inst, "spin"), NULL, NULL), WASM_TRAP_INTERRUPTED);
+    wasm_instance_free(inst);
+    wasm_module_free(m);
+}
+
+int main(void)
+{
+    size_t len;
+    uint8_t *probe = wat_to_wasm("(module)", &len);
+    if (!probe) {
+        fprintf(stderr, "wat2wasm (Debian package wabt) is needed to build the test modules\n");
+        printf("0 passed, 1 failed\n");
+        return 1;
+    }
+    free(probe);
+    test_host_functions();
+    test_import_matching();
+    test_segments();
+    test_start_and_limits();
+    test_linking_instances();
+    test_interrupt();
+    TEST_DONE();
+}
