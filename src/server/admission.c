@@ -106,11 +106,17 @@ static int check_field(const field_rule *rule, const json_value *v, char *msg, s
     snprintf(path, sizeof path, "request.%s", rule->name);
     const char *want = NULL;
     switch (rule->type) {
-    case FT_STRING: if (v->type != JSON_STRING) want = "a string"; break;
-    case FT_BOOL: if (v->type != JSON_TRUE && v->type != JSON_FALSE) want = "a boolean"; break;
+    case FT_STRING:
+        want = v->type != JSON_STRING ? "a string" : NULL;
+        break;
+    case FT_BOOL:
+        want = v->type != JSON_TRUE && v->type != JSON_FALSE ? "a boolean" : NULL;
+        break;
     case FT_OBJECT: case FT_GVK: case FT_GVR: case FT_USER_INFO:
-        if (v->type != JSON_OBJECT) want = "a map"; break;
-    case FT_ANY: break;
+        want = v->type != JSON_OBJECT ? "a map" : NULL;
+        break;
+    case FT_ANY:
+        break;
     }
     if (want)
         return reject(422, msg, msglen, DESERIALIZE_PREFIX "%s: invalid type: %s, expected %s", path,

@@ -73,8 +73,8 @@ static int resolve_module(parse_ctx *c, policy_spec *spec)
         bool known = false;
         for (size_t i = 0; i < sizeof remote / sizeof remote[0]; i++)
             if (has_prefix(module, remote[i])) {
-                snprintf(msg, sizeof msg, "%.*s sources are not supported yet (use a local path or a "
-                         "file:// URI)", (int)(strlen(remote[i]) - 3), remote[i]);
+                snprintf(msg, sizeof msg, "%s sources are not supported yet (use a local path or a "
+                         "file:// URI)", remote[i]);
                 known = true;
             }
         if (!known)

@@ -1,0 +1,228 @@
+/*
+ * test_server_admission.c - request bodies (400/422 and what the policy sees),
+ * content types, and the post-processing order of spec §1.8 on the written
+ * response JSON.
+ */
+#include "../../src/server/admission.h"
+#include "test.h"
+
+#include <string.h>
+
+static json_arena *arena;
+static char msg[512];
+
+#define REQ_HEAD "{\"uid\":\"u1\",\"kind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"}," \
+                 "\"resource\":{\"group\":\"\",\"version\":\"v1\",\"resource\":\"pods\"},\"operation\":\"CREATE\"," \
+                 "\"userInfo\":{\"username\":\"admin\"}"
+
+static int parse(const char *body, request_origin origin, admission_request *out)
+{
+    json_arena_reset(arena);
+    msg[0] = '\0';
+    return admission_parse(arena, body, strlen(body), origin, out, msg, sizeof msg);
+}
+
+static void expect_status(const char *body, request_origin origin, int status, const char *want)
+{
+    admission_request r;
+    int got = parse(body, origin, &r);
+    CHECK_INT(got, status);
+    if (!strstr(msg, want))
+        fprintf(stderr, "body %s: message '%s' lacks '%s'\n", body, msg, want);
+    CHECK(strstr(msg, want) != NULL);
+}
+
+static void test_valid_review(void)
+{
+    admission_request r;
+    const char *body = "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":"
+                       REQ_HEAD ",\"namespace\":\"default\",\"name\":\"p\",\"requestKind\":{\"group\":\"\","
+                       "\"version\":\"v1\",\"kind\":\"Pod\"},\"object\":{\"a\":1},\"oldObject\":null,"
+                       "\"dryRun\":false,\"unknownField\":{\"x\":1}}}";
+    CHECK_INT(parse(body, ORIGIN_VALIDATE, &r), 0);
+    CHECK_STR(r.uid, "u1");
+    CHECK_STR(r.kind, "Pod");
+    CHECK_STR(r.request_kind, "Pod");
+    CHECK_STR(r.operation, "CREATE");
+    CHECK_STR(r.namespace_, "default");
+    CHECK_STR(r.name, "p");
+    /* what the policy sees: known, non-null fields only */
+    json_buf b;
+    json_buf_init(&b);
+    json_write(&b, r.request);
+    CHECK_STR(b.data, "{\"uid\":\"u1\",\"kind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"},"
+                      "\"resource\":{\"group\":\"\",\"version\":\"v1\",\"resource\":\"pods\"},"
+                      "\"requestKind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"},\"name\":\"p\","
+                      "\"namespace\":\"default\",\"operation\":\"CREATE\",\"userInfo\":{\"username\":\"admin\"},"
+                      "\"object\":{\"a\":1},\"dryRun\":false}");
+    json_buf_free(&b);
+    /* apiVersion and kind of the review are optional */
+    CHECK_INT(parse("{\"request\":" REQ_HEAD "}}", ORIGIN_AUDIT, &r), 0);
+    CHECK(r.namespace_ == NULL && r.request_kind == NULL);
+}
+
+static void test_bad_reviews(void)
+{
+    expect_status("{\"request\":", ORIGIN_VALIDATE, 400, "Failed to parse the request body as JSON");
+    expect_status("", ORIGIN_VALIDATE, 400, "offset 0");
+    expect_status("{\"request\":{}} trailing", ORIGIN_VALIDATE, 400, "JSON");
+    expect_status("[1]", ORIGIN_VALIDATE, 422, "invalid type: sequence");
+    expect_status("{}", ORIGIN_VALIDATE, 422, "missing field `request`");
+    expect_status("{\"request\":null}", ORIGIN_VALIDATE, 422, "missing field `request`");
+    expect_status("{\"request\":\"x\"}", ORIGIN_VALIDATE, 422, "request: invalid type: string");
+    expect_status("{\"request\":{}}", ORIGIN_VALIDATE, 422, "missing field `uid`");
+    expect_status("{\"request\":{\"uid\":1}}", ORIGIN_VALIDATE, 422, "request.uid: invalid type: number");
+    expect_status("{\"request\":{\"uid\":\"u\",\"kind\":{\"group\":\"\",\"kind\":\"Pod\"}}}", ORIGIN_VALIDATE,
+                  422, "request.kind: missing field `version`");
+    expect_status("{\"request\":" REQ_HEAD ",\"namespace\":3}}", ORIGIN_VALIDATE, 422,
+                  "request.namespace: invalid type: number");
+    expect_status("{\"request\":" REQ_HEAD ",\"dryRun\":\"yes\"}}", ORIGIN_VALIDATE, 422, "request.dryRun");
+    expect_status("{\"request\":" REQ_HEAD ",\"requestKind\":{\"group\":\"\"}}}", ORIGIN_VALIDATE, 422,
+                  "request.requestKind: missing field `version`");
+    expect_status("{\"request\":{\"uid\":\"u\",\"kind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"},"
+                  "\"resource\":{\"group\":\"\",\"version\":\"v1\",\"resource\":\"pods\"},"
+                  "\"operation\":\"CREATE\"}}", ORIGIN_VALIDATE, 422, "missing field `userInfo`");
+    expect_status("{\"request\":" REQ_HEAD "},\"kind\":5}", ORIGIN_VALIDATE, 422, "kind: invalid type");
+    expect_status("{\"request\":{\"uid\":\"u\",\"kind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"},"
+                  "\"resource\":{\"group\":\"\",\"version\":\"v1\",\"resource\":\"pods\"},\"operation\":\"C\","
+                  "\"userInfo\":{\"groups\":\"g\"}}}", ORIGIN_VALIDATE, 422, "request.userInfo.groups");
+}
+
+static void test_raw(void)
+{
+    admission_request r;
+    CHECK_INT(parse("{\"request\":{\"uid\":\"r1\",\"user\":\"alice\"}}", ORIGIN_RAW, &r), 0);
+    CHECK_STR(r.uid, "r1");
+    CHECK(json_get_string(r.request, "user") != NULL);
+    CHECK_INT(parse("{\"request\":{\"uid\":7}}", ORIGIN_RAW, &r), 0);
+    CHECK_STR(r.uid, "");
+    CHECK_INT(parse("{\"request\":[1,2]}", ORIGIN_RAW, &r), 0);
+    CHECK_STR(r.uid, "");
+    expect_status("{\"req\":{}}", ORIGIN_RAW, 422, "missing field `request`");
+    expect_status("\"x\"", ORIGIN_RAW, 422, "ValidateRawRequest");
+    expect_status("{", ORIGIN_RAW, 400, "JSON");
+}
+
+static void test_content_type(void)
+{
+    CHECK(admission_content_type_ok("application/json"));
+    CHECK(admission_content_type_ok("application/json; charset=utf-8"));
+    CHECK(admission_content_type_ok("Application/JSON"));
+    CHECK(admission_content_type_ok("application/merge-patch+json"));
+    CHECK(!admission_content_type_ok(NULL));
+    CHECK(!admission_content_type_ok("text/plain"));
+    CHECK(!admission_content_type_ok("application/jsonx"));
+    CHECK(!admission_content_type_ok("application/x-www-form-urlencoded"));
+    CHECK(!admission_content_type_ok("application/+json"));
+}
+
+/* ---- post-processing ------------------------------------------------------------- */
+
+static json_buf out;
+
+static const char *written(const policy_response *r)
+{
+    json_buf_reset(&out);
+    policy_response_write(&out, r);
+    return out.data;
+}
+
+static policy_response rejected(const char *message, int code)
+{
+    policy_response r;
+    memset(&r, 0, sizeof r);
+    policy_response_reject(&r, "u1", message, code);
+    return r;
+}
+
+static policy_response mutated(void)
+{
+    policy_response r;
+    memset(&r, 0, sizeof r);
+    r.uid = "u1";
+    r.allowed = true;
+    r.patch = "W10=";
+    return r;
+}
+
+static void test_postprocess(void)
+{
+    /* monitor: accept, drop patch and status, keep warnings */
+    policy_response r = rejected("no privileged containers", 400);
+    json_error e;
+    r.warnings = json_parse(arena, "[\"w\"]", 5, &e);
+    CHECK_INT(admission_postprocess(arena, &r, "p", POLICY_MODE_MONITOR, false, "custom"), 0);
+    CHECK_STR(written(&r), "{\"uid\":\"u1\",\"allowed\":true,\"auditAnnotations\":null,\"warnings\":[\"w\"]}");
+    r = mutated();
+    CHECK_INT(admission_postprocess(arena, &r, "p", POLICY_MODE_MONITOR, false, NULL), 0);
+    CHECK_STR(written(&r), "{\"uid\":\"u1\",\"allowed\":true,\"auditAnnotations\":null,\"warnings\":null}");
+
+    /* protect + allowed to mutate: patch kept */
+    r = mutated();
+    CHECK_INT(admission_postprocess(arena, &r, "p", POLICY_MODE_PROTECT, true, "custom"), 0);
+    CHECK_STR(written(&r), "{\"uid\":\"u1\",\"allowed\":true,\"patchType\":\"JSONPatch\",\"patch\":\"W10=\","
+                           "\"auditAnnotations\":null,\"warnings\":null}");
+
+    /* mutation gate */
+    r = mutated();
+    CHECK_INT(admission_postprocess(arena, &r, "psp-capabilities", POLICY_MODE_PROTECT, false, NULL), 0);
+    CHECK_STR(written(&r), "{\"uid\":\"u1\",\"allowed\":false,\"status\":{\"message\":\"Request rejected by policy "
+                           "psp-capabilities. The policy attempted to mutate the request, but it is currently "
+                           "configured to not allow mutations.\"},\"auditAnnotations\":null,\"warnings\":null}");
+
+    /* mutation gate, then the custom message wraps the gate's text */
+    r = mutated();
+    CHECK_INT(admission_postprocess(arena, &r, "p", POLICY_MODE_PROTECT, false, "custom"), 0);
+    CHECK(strstr(written(&r), "\"status\":{\"message\":\"custom\",\"details\":{\"causes\":[{\"reason\":null,"
+                              "\"message\":\"Request rejected by policy p.") != NULL);
+
+    /* custom message: code kept, original message as a cause */
+    r = rejected("Privileged container is not allowed", 400);
+    CHECK_INT(admission_postprocess(arena, &r, "p", POLICY_MODE_PROTECT, false, "My custom error message"), 0);
+    CHECK_STR(written(&r), "{\"uid\":\"u1\",\"allowed\":false,\"status\":{\"message\":\"My custom error message\","
+                           "\"details\":{\"causes\":[{\"reason\":null,\"message\":\"Privileged container is not "
+                           "allowed\",\"field\":null}]},\"code\":400},\"auditAnnotations\":null,\"warnings\":null}");
+
+    /* custom message on a rejection without status: "" becomes the cause */
+    memset(&r, 0, sizeof r);
+    r.uid = "u1";
+    CHECK_INT(admission_postprocess(arena, &r, "p", POLICY_MODE_PROTECT, false, "m"), 0);
+    CHECK(strstr(written(&r), "\"causes\":[{\"reason\":null,\"message\":\"\",\"field\":null}]") != NULL);
+
+    /* accepted responses are left alone by the custom message */
+    memset(&r, 0, sizeof r);
+    r.uid = "u1";
+    r.allowed = true;
+    CHECK_INT(admission_postprocess(arena, &r, "p", POLICY_MODE_PROTECT, false, "m"), 0);
+    CHECK_STR(written(&r), "{\"uid\":\"u1\",\"allowed\":true,\"auditAnnotations\":null,\"warnings\":null}");
+
+    /* no custom message: the rejection is unchanged */
+    r = rejected("nope", 0);
+    CHECK_INT(admission_postprocess(arena, &r, "p", POLICY_MODE_PROTECT, false, NULL), 0);
+    CHECK_STR(written(&r), "{\"uid\":\"u1\",\"allowed\":false,\"status\":{\"message\":\"nope\"},"
+                           "\"auditAnnotations\":null,\"warnings\":null}");
+}
+
+static void test_error_body(void)
+{
+    json_buf b;
+    json_buf_init(&b);
+    admission_error_body(&b, "unknown policy: \"x\"", 404);
+    CHECK_STR(b.data, "{\"message\":\"unknown policy: \\\"x\\\"\",\"status\":404}");
+    json_buf_free(&b);
+}
+
+int main(void)
+{
+    arena = json_arena_new(1 << 16);
+    json_buf_init(&out);
+    test_valid_review();
+    test_bad_reviews();
+    test_raw();
+    test_content_type();
+    test_postprocess();
+    test_error_body();
+    json_arena_free(arena);
+    json_buf_free(&out);
+    TEST_DONE();
+}
