@@ -10,7 +10,7 @@ kw_val kw_labels(kw_val object) { return kw_path(object, "metadata.labels"); }
 
 kw_val kw_annotations(kw_val object) { return kw_path(object, "metadata.annotations"); }
 
-kw_val kw_pod_spec(kw_val request)
+kw_val kw_pod_template(kw_val request)
 {
     static const char *const templated[] = {
         "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "ReplicationController", "Job",
@@ -20,11 +20,13 @@ kw_val kw_pod_spec(kw_val request)
         return KW_NONE;
     kw_val kind = kw_path(request, "kind.kind");
     if (kw_str_eq(kind, "Pod"))
-        return kw_get(object, "spec");
+        return object;
     for (size_t i = 0; i < sizeof templated / sizeof templated[0]; i++)
         if (kw_str_eq(kind, templated[i]))
-            return kw_path(object, "spec.template.spec");
+            return kw_path(object, "spec.template");
     if (kw_str_eq(kind, "CronJob"))
-        return kw_path(object, "spec.jobTemplate.spec.template.spec");
+        return kw_path(object, "spec.jobTemplate.spec.template");
     return KW_NONE;
 }
+
+kw_val kw_pod_spec(kw_val request) { return kw_get(kw_pod_template(request), "spec"); }

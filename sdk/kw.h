@@ -211,6 +211,9 @@ kw_val kw_request_object(kw_val request);
  * (spec.template.spec) or CronJob (spec.jobTemplate.spec.template.spec).
  * Absent for other kinds or when there is no object (DELETE). */
 kw_val kw_pod_spec(kw_val request);
+/* The object holding that PodSpec and its pod metadata: the Pod itself or the
+ * workload's pod template. */
+kw_val kw_pod_template(kw_val request);
 /* The object's metadata.labels / metadata.annotations (may be absent). */
 kw_val kw_labels(kw_val object);
 kw_val kw_annotations(kw_val object);
