@@ -213,6 +213,7 @@ struct wasm_instance {
     uint32_t depth;              /* current wasm call depth (includes nested instances) */
     atomic_int interrupt;        /* nonzero: stop at the next loop back-edge or call */
     uint64_t deadline_ns;        /* CLOCK_MONOTONIC; 0 = none */
+    size_t stack_top;            /* interp: first free stack slot while a host function runs */
 
     void *userdata;
     int exit_code;

@@ -1,0 +1,589 @@
+/*
+ * interp.c - runs the code compile.c produces (format in interp_ops.h).
+ *
+ * One function, run(), holds the whole interpreter loop so the hot state stays
+ * in registers: ip (next instruction word), fp (the current frame's slots), the
+ * memory base and size, and the instance's function/global arrays.  Dispatch is
+ * direct threading with computed goto: each instruction's first word is its
+ * handler's offset from a base label, so `goto *(base + *ip)` is the whole
+ * dispatch.  Offsets (not pointers) keep instructions 32-bit and position
+ * independent; the table of them comes from run() itself (labels are local to
+ * their function), which is therefore never inlined or cloned.
+ *
+ * Calls push a small record on the instance's own frame stack instead of
+ * recursing in C, so deep wasm recursion ends in "call stack exhausted", never
+ * in a C stack overflow.  The callee's frame starts at the caller's argument
+ * slots: arguments are passed in place and results come back in place.
+ *
+ * Interruption: at every call and backward branch, one relaxed atomic load of
+ * the instance's interrupt flag and a countdown; every POLL_INTERVAL polls the
+ * deadline (if any) is compared with CLOCK_MONOTONIC.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+#include "interp_ops.h"
+
+#define POLL_INTERVAL 1024
+
+typedef struct call_frame {
+    const uint32_t *ip;          /* where the caller resumes; NULL: return to the host */
+    uint64_t *fp;
+    wasm_instance *inst;         /* the caller's instance */
+} call_frame;
+
+const char *wasm_trap_string(wasm_trap trap)
+{
+    switch (trap) {
+    case WASM_OK: return "no trap";
+    case WASM_TRAP_UNREACHABLE: return "unreachable";
+    case WASM_TRAP_MEMORY_OOB: return "out of bounds memory access";
+    case WASM_TRAP_TABLE_OOB: return "out of bounds table access";
+    case WASM_TRAP_DIV_ZERO: return "integer divide by zero";
+    case WASM_TRAP_INT_OVERFLOW: return "integer overflow";
+    case WASM_TRAP_INVALID_CONVERSION: return "invalid conversion to integer";
+    case WASM_TRAP_INDIRECT_MISMATCH: return "indirect call type mismatch";
+    case WASM_TRAP_UNDEFINED_ELEMENT: return "undefined element";
+    case WASM_TRAP_UNINITIALIZED_ELEMENT: return "uninitialized element";
+    case WASM_TRAP_STACK_EXHAUSTED: return "call stack exhausted";
+    case WASM_TRAP_INTERRUPTED: return "interrupted";
+    case WASM_TRAP_EXIT: return "exit";
+    case WASM_TRAP_HOST: return "host function failed";
+    default: return "unknown trap";
+    }
+}
+
+/* ---- numeric helpers used by the statements in interp_ops.h ---------------- */
+
+static inline float f32(uint32_t u) { float f; memcpy(&f, &u, sizeof f); return f; }
+static inline uint32_t bf32(float f) { uint32_t u; memcpy(&u, &f, sizeof u); return u; }
+static inline double f64(uint64_t u) { double d; memcpy(&d, &u, sizeof d); return d; }
+static inline uint64_t bf64(double d) { uint64_t u; memcpy(&u, &d, sizeof u); return u; }
+
+/* min/max: NaN in, NaN out (x + y propagates a quieted input NaN); -0 < +0. */
+static inline uint32_t f32_min(uint32_t a, uint32_t b)
+{
+    float x = f32(a), y = f32(b);
+    if (x != x || y != y) return bf32(x + y);
+    if (x == y) return a | b;
+    return x < y ? a : b;
+}
+
+static inline uint32_t f32_max(uint32_t a, uint32_t b)
+{
+    float x = f32(a), y = f32(b);
+    if (x != x || y != y) return bf32(x + y);
+    if (x == y) return a & b;
+    return x > y ? a : b;
+}
+
+static inline uint64_t f64_min(uint64_t a, uint64_t b)
+{
+    double x = f64(a), y = f64(b);
+    if (x != x || y != y) return bf64(x + y);
+    if (x == y) return a | b;
+    return x < y ? a : b;
+}
+
+static inline uint64_t f64_max(uint64_t a, uint64_t b)
+{
+    double x = f64(a), y = f64(b);
+    if (x != x || y != y) return bf64(x + y);
+    if (x == y) return a & b;
+    return x > y ? a : b;
+}
+
+/* Saturating truncations (f32 operands are promoted to double exactly). */
+static inline int32_t sat_s32(double x)
+{
+    if (x != x) return 0;
+    if (x <= -2147483649.0) return INT32_MIN;
+    if (x >= 2147483648.0) return INT32_MAX;
+    return (int32_t)x;
+}
+
+static inline uint32_t sat_u32(double x)
+{
+    if (x != x || x <= -1.0) return 0;
+    if (x >= 4294967296.0) return UINT32_MAX;
+    return (uint32_t)x;
+}
+
+static inline int64_t sat_s64(double x)
+{
+    if (x != x) return 0;
+    if (x < -9223372036854775808.0) return INT64_MIN;
+    if (x >= 9223372036854775808.0) return INT64_MAX;
+    return (int64_t)x;
+}
+
+static inline uint64_t sat_u64(double x)
+{
+    if (x != x || x <= -1.0) return 0;
+    if (x >= 18446744073709551616.0) return UINT64_MAX;
+    return (uint64_t)x;
+}
+
+/* ---- interruption -------------------------------------------------------- */
+
+static uint64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The slow half of a poll: the flag is set or the countdown ran out. */
+__attribute__((noinline)) static bool must_stop(wasm_instance *root, int *budget)
+{
+    if (atomic_load_explicit(&root->interrupt, memory_order_relaxed)) return true;
+    *budget = POLL_INTERVAL;
+    return root->deadline_ns && monotonic_ns() >= root->deadline_ns;
+}
+
+/* ---- the loop -------------------------------------------------------------- */
+
+/* Operand types as stored in slots, and how immediates of each type are encoded. */
+#define CT_I32 uint32_t
+#define CT_F32 uint32_t
+#define CT_I64 uint64_t
+#define CT_F64 uint64_t
+#define ST_I32 int32_t       /* signed view, for sign-extending loads */
+#define ST_F32 int32_t
+#define ST_I64 int64_t
+#define ST_F64 int64_t
+#define IMMW_I32 1
+#define IMMW_F32 1
+#define IMMW_I64 2
+#define IMMW_F64 2
+#define IMM_I32(w) (w)[0]
+#define IMM_F32(w) (w)[0]
+#define IMM_I64(w) ((uint64_t)(w)[0] | (uint64_t)(w)[1] << 32)
+#define IMM_F64(w) IMM_I64(w)
+
+#define NEXT() goto *(const void *)(base + (int32_t)*ip)
+#define TRAP(code) do { trap = WASM_TRAP_##code; goto unwind; } while (0)
+#define POLL() do { \
+        if (__builtin_expect(atomic_load_explicit(&root->interrupt, memory_order_relaxed) | (--poll_budget == 0), 0) \
+            && must_stop(root, &poll_budget)) \
+            TRAP(INTERRUPTED); \
+    } while (0)
+/* Jumps by `disp` words from the current instruction; backward jumps are loop back-edges. */
+#define BRANCH(disp) do { \
+        int32_t d_ = (int32_t)(disp); \
+        ip += d_; \
+        if (d_ <= 0) POLL(); \
+        NEXT(); \
+    } while (0)
+#define TRUNC(x, lo, hi) do { \
+        if ((x) != (x)) TRAP(INVALID_CONVERSION); \
+        if (!((x) > (lo) && (x) < (hi))) TRAP(INT_OVERFLOW); \
+    } while (0)
+#define DIV_CHECK(b, overflow) do { \
+        if ((b) == 0) TRAP(DIV_ZERO); \
+        if (overflow) TRAP(INT_OVERFLOW); \
+    } while (0)
+/* Memory accesses: 64-bit effective address, one compare against the size. */
+#define EFFECTIVE(addr_slot, offset, n) \
+    uint64_t ea = (uint64_t)(uint32_t)fp[addr_slot] + (offset); \
+    if (ea + (n) > mem_size) TRAP(MEMORY_OOB)
+#define MARK_DIRTY(ea, n) do { \
+        dirty[(ea) >> WASM_DIRTY_SHIFT] = 1; \
+        dirty[((ea) + (n) - 1) >> WASM_DIRTY_SHIFT] = 1; \
+    } while (0)
+#define LOAD_CONTEXT() do { \
+        funcs = inst->funcs; \
+        mfuncs = inst->module->funcs; \
+        globals = inst->globals; \
+        mem = inst->mem0; \
+        mem_base = mem ? mem->base : NULL; \
+        mem_size = mem ? mem->size : 0; \
+        dirty = mem ? mem->dirty : NULL; \
+    } while (0)
+
+#if defined(__clang__)
+#define NOINLINE_NOCLONE __attribute__((noinline))
+#else
+#define NOINLINE_NOCLONE __attribute__((noinline, noclone))
+#endif
+
+/*
+ * Runs `code` of `inst` on `root`'s stacks with its frame at `fp` (arguments
+ * already there).  With `handlers` set, only returns the handler table.
+ */
+NOINLINE_NOCLONE
+static wasm_trap run(wasm_instance *root, wasm_instance *inst, const wasm_code *code, uint64_t *fp,
+                     const int32_t **handlers)
+{
+    static const int32_t offsets[OP_COUNT] = {
+#define OFF_MISC_(name) [OP_##name] = &&L_##name - &&L_unreachable,
+#define OFF_UN_(name, opcode, in, out, stmt) [OP_##name] = &&L_##name - &&L_unreachable,
+#define OFF_BIN_(name, opcode, in, out, stmt) [OP_##name] = &&L_##name - &&L_unreachable, \
+                                              [OP_##name##_ri] = &&L_##name##_ri - &&L_unreachable,
+#define OFF_MEM_(name, opcode, align, type, ctype) [OP_##name] = &&L_##name - &&L_unreachable,
+#define OFF_BR_(name, neg, cond) [OP_br_##name] = &&L_br_##name - &&L_unreachable, \
+                                 [OP_br_##name##_ri] = &&L_br_##name##_ri - &&L_unreachable,
+        WASM_MISC_OPS(OFF_MISC_)
+        WASM_UNOPS(OFF_UN_)
+        WASM_SAT_UNOPS(OFF_UN_)
+        WASM_BINOPS(OFF_BIN_)
+        WASM_LOADS(OFF_MEM_)
+        WASM_STORES(OFF_MEM_)
+        WASM_CMP_FUSED(OFF_BR_)
+    };
+    if (handlers) {
+        *handlers = offsets;
+        return WASM_OK;
+    }
+
+    const char *base = (const char *)&&L_unreachable;
+    call_frame *frames = root->frames;
+    uint32_t depth = root->depth, entry_depth = depth, max_depth = root->limits.max_call_depth;
+    uint64_t *stack_end = root->stack + root->limits.value_stack_slots;
+    wasm_funcinst **funcs;
+    const wasm_func *mfuncs;
+    wasm_global **globals;
+    wasm_memory *mem;
+    uint8_t *mem_base, *dirty;
+    uint64_t mem_size;
+    int poll_budget = POLL_INTERVAL;
+    wasm_trap trap = WASM_OK;
+    const uint32_t *ip = NULL, *ret_ip = NULL;
+    const wasm_code *callee = code;
+    wasm_instance *callee_inst = inst;
+    wasm_funcinst *fi;
+    uint64_t *nfp = fp;
+
+    LOAD_CONTEXT();
+    goto enter;
+
+L_unreachable:
+    TRAP(UNREACHABLE);
+
+L_br:
+    BRANCH(ip[1]);
+L_br_if:
+    if ((uint32_t)fp[ip[1]]) BRANCH(ip[2]);
+    ip += 3;
+    NEXT();
+L_br_unless:
+    if (!(uint32_t)fp[ip[1]]) BRANCH(ip[2]);
+    ip += 3;
+    NEXT();
+L_br_table: {
+    uint32_t i = (uint32_t)fp[ip[1]], n = ip[2];
+    BRANCH(ip[3 + (i < n ? i : n)]);
+}
+#define BR_(name, neg, cond) \
+L_br_##name: { \
+    uint32_t a = (uint32_t)fp[ip[1]], b = (uint32_t)fp[ip[2]]; \
+    if (cond) BRANCH(ip[3]); \
+    ip += 4; \
+    NEXT(); \
+} \
+L_br_##name##_ri: { \
+    uint32_t a = (uint32_t)fp[ip[1]], b = ip[2]; \
+    if (cond) BRANCH(ip[3]); \
+    ip += 4; \
+    NEXT(); \
+}
+    WASM_CMP_FUSED(BR_)
+#undef BR_
+
+L_copy:
+    fp[ip[2]] = fp[ip[1]];
+    ip += 3;
+    NEXT();
+L_const32:
+    fp[ip[1]] = ip[2];
+    ip += 3;
+    NEXT();
+L_const64:
+    fp[ip[1]] = IMM_I64(ip + 2);
+    ip += 4;
+    NEXT();
+L_select:
+    fp[ip[4]] = (uint32_t)fp[ip[3]] ? fp[ip[1]] : fp[ip[2]];
+    ip += 5;
+    NEXT();
+L_global_get:
+    fp[ip[2]] = globals[ip[1]]->value;
+    ip += 3;
+    NEXT();
+L_global_set:
+    globals[ip[1]]->value = fp[ip[2]];
+    ip += 3;
+    NEXT();
+
+    /* ---- numeric ---- */
+#define UN_(name, opcode, in, out, stmt) \
+L_##name: { \
+    CT_##in a = (CT_##in)fp[ip[1]]; \
+    CT_##out r; \
+    stmt; \
+    fp[ip[2]] = r; \
+    ip += 3; \
+    NEXT(); \
+}
+    WASM_UNOPS(UN_)
+    WASM_SAT_UNOPS(UN_)
+#undef UN_
+#define BIN_(name, opcode, in, out, stmt) \
+L_##name: { \
+    CT_##in a = (CT_##in)fp[ip[1]], b = (CT_##in)fp[ip[2]]; \
+    CT_##out r; \
+    stmt; \
+    fp[ip[3]] = r; \
+    ip += 4; \
+    NEXT(); \
+} \
+L_##name##_ri: { \
+    CT_##in a = (CT_##in)fp[ip[1]], b = (CT_##in)IMM_##in(ip + 3); \
+    CT_##out r; \
+    stmt; \
+    fp[ip[2]] = r; \
+    ip += 3 + IMMW_##in; \
+    NEXT(); \
+}
+    WASM_BINOPS(BIN_)
+#undef BIN_
+
+    /* ---- memory ---- */
+#define LOAD_(name, opcode, align, type, ctype) \
+L_##name: { \
+    EFFECTIVE(ip[1], ip[2], sizeof(ctype)); \
+    ctype v; \
+    memcpy(&v, mem_base + ea, sizeof v); \
+    fp[ip[3]] = (CT_##type)(ST_##type)v; \
+    ip += 4; \
+    NEXT(); \
+}
+    WASM_LOADS(LOAD_)
+#undef LOAD_
+#define STORE_(name, opcode, align, type, ctype) \
+L_##name: { \
+    EFFECTIVE(ip[1], ip[2], sizeof(ctype)); \
+    ctype v = (ctype)fp[ip[3]]; \
+    memcpy(mem_base + ea, &v, sizeof v); \
+    MARK_DIRTY(ea, sizeof v); \
+    ip += 4; \
+    NEXT(); \
+}
+    WASM_STORES(STORE_)
+#undef STORE_
+
+L_memory_size:
+    fp[ip[1]] = mem->pages;
+    ip += 2;
+    NEXT();
+L_memory_grow: {
+    int64_t old = wasm_memory_grow(mem, (uint32_t)fp[ip[1]]);
+    fp[ip[2]] = (uint32_t)old;
+    mem_size = mem->size;
+    ip += 3;
+    NEXT();
+}
+L_memory_copy: {
+    uint64_t d = (uint32_t)fp[ip[1]], s = (uint32_t)fp[ip[2]], n = (uint32_t)fp[ip[3]];
+    if (d + n > mem_size || s + n > mem_size) TRAP(MEMORY_OOB);
+    if (n) {
+        memmove(mem_base + d, mem_base + s, n);
+        wasm_mark_dirty(mem, d, n);
+    }
+    ip += 4;
+    NEXT();
+}
+L_memory_fill: {
+    uint64_t d = (uint32_t)fp[ip[1]], n = (uint32_t)fp[ip[3]];
+    if (d + n > mem_size) TRAP(MEMORY_OOB);
+    if (n) {
+        memset(mem_base + d, (int)(uint8_t)fp[ip[2]], n);
+        wasm_mark_dirty(mem, d, n);
+    }
+    ip += 4;
+    NEXT();
+}
+L_memory_init: {
+    wasm_trap t = wasm_memory_init_seg(inst, ip[1], (uint32_t)fp[ip[2]], (uint32_t)fp[ip[3]], (uint32_t)fp[ip[4]]);
+    if (t) { trap = t; goto unwind; }
+    ip += 5;
+    NEXT();
+}
+L_data_drop:
+    inst->data_dropped[ip[1]] = 1;
+    ip += 2;
+    NEXT();
+
+    /* ---- references and tables ---- */
+L_ref_func:
+    fp[ip[2]] = (uint64_t)(uintptr_t)funcs[ip[1]];
+    ip += 3;
+    NEXT();
+L_table_get: {
+    wasm_table *t = inst->tables[ip[1]];
+    uint32_t i = (uint32_t)fp[ip[2]];
+    if (i >= t->size) TRAP(TABLE_OOB);
+    fp[ip[3]] = t->elems[i];
+    ip += 4;
+    NEXT();
+}
+L_table_set: {
+    wasm_table *t = inst->tables[ip[1]];
+    uint32_t i = (uint32_t)fp[ip[2]];
+    if (i >= t->size) TRAP(TABLE_OOB);
+    t->elems[i] = fp[ip[3]];
+    ip += 4;
+    NEXT();
+}
+L_table_size:
+    fp[ip[2]] = inst->tables[ip[1]]->size;
+    ip += 3;
+    NEXT();
+L_table_grow:
+    fp[ip[4]] = (uint32_t)wasm_table_grow(inst->tables[ip[1]], (uint32_t)fp[ip[3]], fp[ip[2]]);
+    ip += 5;
+    NEXT();
+L_table_fill: {
+    wasm_table *t = inst->tables[ip[1]];
+    uint64_t i = (uint32_t)fp[ip[2]], v = fp[ip[3]], n = (uint32_t)fp[ip[4]];
+    if (i + n > t->size) TRAP(TABLE_OOB);
+    for (uint64_t k = 0; k < n; k++) t->elems[i + k] = v;
+    ip += 5;
+    NEXT();
+}
+L_table_copy: {
+    wasm_table *dt = inst->tables[ip[1]], *st = inst->tables[ip[2]];
+    uint64_t d = (uint32_t)fp[ip[3]], s = (uint32_t)fp[ip[4]], n = (uint32_t)fp[ip[5]];
+    if (d + n > dt->size || s + n > st->size) TRAP(TABLE_OOB);
+    if (n) memmove(dt->elems + d, st->elems + s, n * sizeof *dt->elems);
+    ip += 6;
+    NEXT();
+}
+L_table_init: {
+    wasm_trap t = wasm_table_init_seg(inst, ip[1], ip[2], (uint32_t)fp[ip[3]], (uint32_t)fp[ip[4]],
+                                      (uint32_t)fp[ip[5]]);
+    if (t) { trap = t; goto unwind; }
+    ip += 6;
+    NEXT();
+}
+L_elem_drop:
+    inst->elem_dropped[ip[1]] = 1;
+    ip += 2;
+    NEXT();
+
+    /* ---- calls ---- */
+L_call:
+    callee = mfuncs[ip[1]].code;
+    callee_inst = inst;
+    nfp = fp + ip[2];
+    ret_ip = ip + 3;
+    goto enter;
+L_call_import:
+    fi = funcs[ip[1]];
+    nfp = fp + ip[2];
+    ret_ip = ip + 3;
+    goto call_funcinst;
+L_call_indirect: {
+    wasm_table *t = inst->tables[ip[2]];
+    uint32_t i = (uint32_t)fp[ip[3]];
+    if (i >= t->size) TRAP(UNDEFINED_ELEMENT);
+    fi = (wasm_funcinst *)(uintptr_t)t->elems[i];
+    if (!fi) TRAP(UNINITIALIZED_ELEMENT);
+    if (fi->type->canon != inst->module->types[ip[1]].canon) TRAP(INDIRECT_MISMATCH);
+    nfp = fp + ip[4];
+    ret_ip = ip + 5;
+    goto call_funcinst;
+}
+L_ret: {
+    call_frame *f = &frames[--depth];
+    ip = f->ip;
+    if (!ip) goto done;
+    fp = f->fp;
+    if (f->inst != inst) {
+        inst = f->inst;
+        LOAD_CONTEXT();
+    } else if (mem) {
+        mem_size = mem->size;        /* the callee may have grown a shared memory */
+    }
+    NEXT();
+}
+
+call_funcinst:
+    if (fi->host) {
+        const wasm_functype *t = fi->type;
+        uint64_t *results = nfp + t->nparams;
+        if (results + t->nresults > stack_end) TRAP(STACK_EXHAUSTED);
+        size_t saved_top = root->stack_top;
+        root->depth = depth;
+        root->stack_top = (size_t)(results + t->nresults - root->stack);
+        wasm_trap ht = fi->host(inst, fi->host_env, nfp, results);
+        root->stack_top = saved_top;
+        if (ht) { trap = ht; goto unwind; }
+        memmove(nfp, results, t->nresults * sizeof *nfp);
+        if (mem) mem_size = mem->size;
+        ip = ret_ip;
+        NEXT();
+    }
+    callee = fi->func->code;
+    callee_inst = fi->inst;
+    /* fall through */
+enter:
+    if (depth >= max_depth || nfp + callee->frame_slots > stack_end) TRAP(STACK_EXHAUSTED);
+    frames[depth].ip = ret_ip;
+    frames[depth].fp = fp;
+    frames[depth].inst = inst;
+    depth++;
+    if (callee_inst != inst) {
+        inst = callee_inst;
+        LOAD_CONTEXT();
+    }
+    for (uint32_t i = 0; i < callee->nlocals; i++) nfp[callee->nparams + i] = 0;
+    fp = nfp;
+    ip = callee->words;
+    POLL();
+    NEXT();
+
+done:
+    root->depth = depth;
+    return WASM_OK;
+unwind:
+    root->depth = entry_depth;
+    return trap;
+}
+
+const int32_t *wasm_interp_handlers(void)
+{
+    const int32_t *table = NULL;
+    run(NULL, NULL, NULL, NULL, &table);
+    return table;
+}
+
+/* The stacks are allocated on first use; wasm_instance_free() frees them. */
+static int ensure_stacks(wasm_instance *inst)
+{
+    if (!inst->limits.max_call_depth) inst->limits.max_call_depth = 10000;
+    if (!inst->limits.value_stack_slots) inst->limits.value_stack_slots = 1u << 20;
+    if (!inst->stack) inst->stack = malloc((size_t)inst->limits.value_stack_slots * sizeof *inst->stack);
+    if (!inst->frames) inst->frames = malloc((size_t)inst->limits.max_call_depth * sizeof(call_frame));
+    return inst->stack && inst->frames ? 0 : -1;
+}
+
+wasm_trap wasm_interp_call(wasm_instance *inst, wasm_funcinst *func, uint64_t *slots)
+{
+    if (func->host) return func->host(inst, func->host_env, slots, slots);
+    if (ensure_stacks(inst) < 0) {
+        wasm_instance_set_trap_message(inst, "out of memory for the interpreter's stacks");
+        return WASM_TRAP_HOST;
+    }
+    const wasm_code *code = func->func->code;
+    uint64_t *fp = inst->stack + inst->stack_top;
+    uint64_t *end = inst->stack + inst->limits.value_stack_slots;
+    if (fp + code->frame_slots > end || fp + code->nresults > end) return WASM_TRAP_STACK_EXHAUSTED;
+    if (code->nparams) memcpy(fp, slots, code->nparams * sizeof *fp);
+    wasm_trap trap = run(inst, func->inst, code, fp, NULL);
+    if (trap == WASM_OK && code->nresults) memcpy(slots, fp, code->nresults * sizeof *fp);
+    return trap;
+}
