@@ -52,15 +52,41 @@ int certwatch_start(http_server *s, char *err, size_t errlen)
     return 0;
 }
 
-/* Registered with the loop once the loop exists. */
+static bool is_base_name_of(const char *name, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return strcmp(name, slash ? slash + 1 : path) == 0;
+}
+
+/* One of our files, or Kubernetes' "..data" symlink swap of a secret volume. */
+static bool relevant(const http_server *s, const char *name)
+{
+    if (strncmp(name, "..", 2) == 0 || is_base_name_of(name, s->cert_file) ||
+        is_base_name_of(name, s->key_file))
+        return true;
+    for (const char *p = s->client_ca_file; p && *p;) {
+        size_t n = strcspn(p, ",");
+        char file[4096];
+        snprintf(file, sizeof file, "%.*s", (int)n, p);
+        if (is_base_name_of(name, file))
+            return true;
+        p += n + (p[n] == ',');
+    }
+    return false;
+}
+
 void certwatch_event(http_server *s)
 {
     char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-    bool any = false;
-    while (read(s->inotify_fd, buf, sizeof buf) > 0)
-        any = true;
-    if (any)
-        s->reload_at_ms = now_ms() + DEBOUNCE_MS;   /* writes come in bursts: wait for quiet */
+    ssize_t n;
+    while ((n = read(s->inotify_fd, buf, sizeof buf)) > 0) {
+        for (char *p = buf; p < buf + n;) {
+            struct inotify_event *ev = (struct inotify_event *)p;
+            if (ev->len && relevant(s, ev->name))
+                s->reload_at_ms = now_ms() + DEBOUNCE_MS;   /* writes come in bursts: wait */
+            p += sizeof *ev + ev->len;
+        }
+    }
 }
 
 void certwatch_reload(http_server *s)

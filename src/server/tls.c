@@ -9,6 +9,7 @@
 
 #include <openssl/err.h>
 #include <openssl/x509.h>
+#include <openssl/x509err.h>
 
 #include "transport.h"
 
@@ -31,6 +32,11 @@ static void tls_error(char *err, size_t errlen, const char *what, const char *fi
 {
     unsigned long e = ERR_peek_last_error();
     const char *reason = e ? ERR_reason_error_string(e) : NULL;
+    if (ERR_GET_LIB(e) == ERR_LIB_PEM || ERR_GET_LIB(e) == ERR_LIB_ASN1 ||
+        (ERR_GET_LIB(e) == ERR_LIB_SSL && ERR_GET_REASON(e) == ERR_R_PEM_LIB))
+        reason = "not a readable PEM file of that kind";
+    else if (ERR_GET_LIB(e) == ERR_LIB_SYS)
+        reason = strerror(ERR_GET_REASON(e));
     snprintf(err, errlen, "%s %s: %s", what, file, reason ? reason : "unknown error");
     ERR_clear_error();
 }
@@ -86,8 +92,10 @@ SSL_CTX *tls_context_new(const char *cert_file, const char *key_file, const char
         goto fail;
     }
     if (SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) != 1) {
-        tls_error(err, errlen, "cannot load private key from", key_file);
-        goto fail;
+        if (ERR_GET_REASON(ERR_peek_last_error()) != X509_R_KEY_VALUES_MISMATCH) {
+            tls_error(err, errlen, "cannot load private key from", key_file);
+            goto fail;
+        }
     }
     if (SSL_CTX_check_private_key(ctx) != 1) {
         ERR_clear_error();

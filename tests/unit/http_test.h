@@ -60,7 +60,7 @@ static void test_handler(void *ctx, const http_request *req, http_response *resp
     }
     if (strncmp(req->path, "/status/", 8) == 0) {
         resp->status = atoi(req->path + 8);
-        json_buf_printf(&resp->body, "{\"worker\":%d}", w->index);
+        json_buf_printf(&resp->body, "{\"status\":%d}", resp->status);
         return;
     }
     if (strcmp(req->path, "/metrics") == 0) {
@@ -175,7 +175,7 @@ static ssize_t read_responses(int fd, char *buf, size_t cap, int want, int timeo
 }
 
 /* True when the peer has closed within timeout_ms (reads and drops data first). */
-static bool peer_closed(int fd, int timeout_ms)
+static inline bool peer_closed(int fd, int timeout_ms)
 {
     char scratch[4096];
     for (;;) {
@@ -206,7 +206,7 @@ static int one_request(int port, const char *request, char *buf, size_t cap)
     return status_of(buf);
 }
 
-static long elapsed_ms(const struct timespec *since)
+static inline long elapsed_ms(const struct timespec *since)
 {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
