@@ -83,7 +83,7 @@ static const char *read_validation_response(json_arena *a, const char *text, siz
     json_error jerr;
     const json_value *doc = json_parse(a, text, len, &jerr);
     if (!doc)
-        return arena_printf(a, "%s at offset %zu", jerr.message, jerr.offset);
+        return arena_printf(a, "%s", jerr.message);
     if (doc->type != JSON_OBJECT)
         return arena_printf(a, "invalid type: %s, expected struct ValidationResponse", json_type_name(doc));
     memset(vr, 0, sizeof *vr);
@@ -228,7 +228,7 @@ static void read_settings_response(json_arena *a, const run_result *r, policy_se
     const json_value *doc = json_parse(a, r->output, r->output_len, &jerr);
     const json_value *valid = doc ? json_get(doc, "valid") : NULL;
     if (!doc)
-        out->message = arena_printf(a, "error: %s at offset %zu", jerr.message, jerr.offset);
+        out->message = arena_printf(a, "error: %s", jerr.message);
     else if (doc->type != JSON_OBJECT)
         out->message = arena_printf(a, "error: invalid type: %s, expected struct SettingsValidationResponse",
                                     json_type_name(doc));

@@ -1,0 +1,295 @@
+/*
+ * test_policy.c - the policy layer with waPC test guests (tests/policy/):
+ * accept / reject / mutate, response shapes, settings, guest failures, traps,
+ * timeouts, init order and failures, isolation between evaluations, threads.
+ */
+#include <pthread.h>
+#include <time.h>
+
+#include "policy_fixture.h"
+#include "test.h"
+
+#define REQ(cmd) request_for(cmd, req, sizeof req)
+
+static char req[1024], out[4096], err[512];
+
+static void test_accept_reject(policy *p)
+{
+    CHECK_STR(evaluate(p, REQ("accept"), NULL, out, sizeof out),
+              "{\"uid\":\"accept\",\"allowed\":true,\"auditAnnotations\":null,\"warnings\":null}");
+    CHECK_STR(evaluate(p, REQ("reject"), NULL, out, sizeof out),
+              "{\"uid\":\"reject\",\"allowed\":false,\"status\":{\"message\":\"rejected by the test guest\","
+              "\"code\":400},\"auditAnnotations\":null,\"warnings\":null}");
+    /* a code without a message still makes a status, even when accepted */
+    CHECK_STR(evaluate(p, REQ("code-only"), NULL, out, sizeof out),
+              "{\"uid\":\"code-only\",\"allowed\":true,\"status\":{\"code\":299},\"auditAnnotations\":null,"
+              "\"warnings\":null}");
+    CHECK_STR(evaluate(p, REQ("extras"), NULL, out, sizeof out),
+              "{\"uid\":\"extras\",\"allowed\":true,\"auditAnnotations\":{\"k\":\"v\"},\"warnings\":[\"careful\"]}");
+}
+
+/* Decodes the response's base64 patch and compares it, as JSON, with `want`. */
+static int patch_is(const char *response_json, const char *want)
+{
+    const char *p = strstr(response_json, "\"patchType\":\"JSONPatch\",\"patch\":\"");
+    if (!p)
+        return 0;
+    p += strlen("\"patchType\":\"JSONPatch\",\"patch\":\"");
+    const char *end = strchr(p, '"');
+    json_buf plain;
+    json_buf_init(&plain);
+    json_arena *a = json_arena_new(1024);
+    json_error jerr;
+    int same = end && base64_decode(&plain, p, (size_t)(end - p)) == 0 &&
+               json_equal(json_parse(a, plain.data, plain.len, &jerr), json_parse(a, want, strlen(want), &jerr));
+    json_buf_free(&plain);
+    json_arena_free(a);
+    return same;
+}
+
+static void test_mutation(policy *p)
+{
+    evaluate(p, REQ("mutate"), NULL, out, sizeof out);
+    CHECK(strncmp(out, "{\"uid\":\"mutate\",\"allowed\":true,\"patchType\":\"JSONPatch\",\"patch\":\"", 64) == 0);
+    CHECK(strstr(out, "\",\"auditAnnotations\":null,\"warnings\":null}"));
+    CHECK(patch_is(out, "[{\"op\":\"add\",\"path\":\"/metadata/labels\",\"value\":{\"team\":\"a/b~c\"}}]"));
+    /* an identical mutated_object is no patch */
+    CHECK_STR(evaluate(p, REQ("same"), NULL, out, sizeof out),
+              "{\"uid\":\"same\",\"allowed\":true,\"auditAnnotations\":null,\"warnings\":null}");
+    /* DELETE: no object, so no mutation is possible */
+    CHECK_STR(evaluate(p, "{\"uid\":\"mutate\",\"operation\":\"DELETE\",\"object\":null}", NULL, out, sizeof out),
+              "{\"uid\":\"mutate\",\"allowed\":false,\"status\":{\"message\":\"Incoming object is null, which "
+              "happens only with DELETE operations, but the policy is attempting a mutation. This is not "
+              "allowed\"},\"auditAnnotations\":null,\"warnings\":null}");
+}
+
+static void test_guest_failures(policy *p)
+{
+    CHECK_STR(evaluate(p, REQ("error"), NULL, out, sizeof out),
+              "{\"uid\":\"error\",\"allowed\":false,\"status\":{\"message\":\"internal server error: Guest call "
+              "failure: boom: the guest failed\",\"code\":500},\"auditAnnotations\":null,\"warnings\":null}");
+    CHECK(strstr(evaluate(p, REQ("error-silent"), NULL, out, sizeof out),
+                 "\"internal server error: Guest call failure: No error message set for call failure\""));
+    CHECK(strstr(evaluate(p, REQ("no-response"), NULL, out, sizeof out),
+                 "Guest call failure: No error message OR response set for call success\",\"code\":500"));
+    CHECK(strstr(evaluate(p, REQ("bad-json"), NULL, out, sizeof out),
+                 "\"internal server error: invalid response from policy: "));
+    CHECK(strstr(evaluate(p, REQ("no-accepted"), NULL, out, sizeof out),
+                 "invalid response from policy: missing field `accepted`\",\"code\":500"));
+    CHECK(strstr(evaluate(p, REQ("bad-code"), NULL, out, sizeof out), "invalid response from policy: "));
+    /* traps are rejections too, and the process carries on */
+    CHECK(strstr(evaluate(p, REQ("trap"), NULL, out, sizeof out),
+                 "\"allowed\":false,\"status\":{\"message\":\"internal server error: Guest call failure: "));
+    CHECK(strstr(out, "unreachable"));
+    CHECK(strstr(evaluate(p, REQ("bad-utf8-error"), NULL, out, sizeof out), "not valid UTF-8\",\"code\":500"));
+    CHECK(strstr(evaluate(p, REQ("nonsense"), NULL, out, sizeof out), "unknown test command"));
+    CHECK_STR(evaluate(p, REQ("accept"), NULL, out, sizeof out),
+              "{\"uid\":\"accept\",\"allowed\":true,\"auditAnnotations\":null,\"warnings\":null}");
+}
+
+static void test_request_shape(policy *p)
+{
+    /* the guest sees {"request":<request verbatim>,"settings":<settings>} */
+    const char *r = "{\"uid\":\"echo\",\"x\":[1,2]}";
+    CHECK(strstr(evaluate(p, r, NULL, out, sizeof out),
+                  "\"message\":\"{\\\"request\\\":{\\\"uid\\\":\\\"echo\\\",\\\"x\\\":[1,2]},"
+                  "\\\"settings\\\":{\\\"a\\\":1}}\""));
+    /* a uid that is not a string gives "" */
+    CHECK(strstr(evaluate(p, "{\"uid\":7}", NULL, out, sizeof out), "{\"uid\":\"\",\"allowed\":false"));
+}
+
+static void test_settings(policy_module *m)
+{
+    json_arena *a = json_arena_new(1024);
+    policy_settings_result s;
+    policy *p = make_policy(m, "s", "{\"x\":\"ok\"}", NULL, err, sizeof err);
+    CHECK(policy_validate_settings(p, a, &s) == 0 && s.valid && s.message == NULL);
+    policy_free(p);
+    p = make_policy(m, "s", "{\"x\":\"bad\"}", NULL, err, sizeof err);
+    CHECK(policy_validate_settings(p, a, &s) == 0 && !s.valid);
+    CHECK_STR(s.message, "the setting is bad");
+    policy_free(p);
+    p = make_policy(m, "s", "{\"x\":\"crash\"}", NULL, err, sizeof err);
+    CHECK(policy_validate_settings(p, a, &s) == 0 && !s.valid);
+    CHECK_STR(s.message, "Error invoking settings validation callback: Guest call failure: settings exploded");
+    policy_free(p);
+    p = make_policy(m, "s", "{\"x\":\"garbage\"}", NULL, err, sizeof err);
+    CHECK(policy_validate_settings(p, a, &s) == 0 && !s.valid && s.message && strncmp(s.message, "error: ", 7) == 0);
+    policy_free(p);
+    /* no settings: the guest gets {} */
+    p = make_policy(m, "s", NULL, NULL, err, sizeof err);
+    CHECK(policy_validate_settings(p, a, &s) == 0 && s.valid);
+    CHECK(strstr(evaluate(p, REQ("echo"), NULL, out, sizeof out), "\\\"settings\\\":{}}"));
+    policy_free(p);
+    json_arena_free(a);
+}
+
+static void test_protocol_version(policy_module *m)
+{
+    char v[32];
+    CHECK(policy_module_protocol_version(m, v, sizeof v, err, sizeof err) == 0);
+    CHECK_STR(v, "v1");
+}
+
+/* Nothing a guest does survives its evaluation: memory (a C static) and globals. */
+static void test_isolation(policy *p, policy_runtime *rt)
+{
+    for (int i = 0; i < 3; i++)
+        CHECK(strstr(evaluate(p, REQ("count"), NULL, out, sizeof out), "\"message\":\"calls=1 init=42\""));
+    policy_module *m = load_guest(rt, "wapc_order.wasm", POLICY_EXEC_WAPC, err, sizeof err);
+    CHECK(m != NULL);
+    if (!m)
+        return;
+    policy *q = make_policy(m, "order", NULL, NULL, err, sizeof err);
+    /* 12: _start ran before wapc_init; 1: one call in this sandbox, every time */
+    for (int i = 0; i < 3; i++)
+        CHECK(strstr(evaluate(q, REQ("x"), NULL, out, sizeof out), "\"code\":121}"));
+    policy_free(q);
+    policy_module_release(m);
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void test_timeout(policy_module *m)
+{
+    policy_options o = { .raw = -1, .timeout_ms = 200 };
+    policy *p = make_policy(m, "slow", NULL, &o, err, sizeof err);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    CHECK_STR(evaluate(p, REQ("loop"), NULL, out, sizeof out),
+              "{\"uid\":\"loop\",\"allowed\":false,\"status\":{\"message\":\"Policy execution interrupted because "
+              "it exceeded the allowed execution time\",\"code\":500},\"auditAnnotations\":null,\"warnings\":null}");
+    double took = seconds_since(&t0);
+    CHECK(took >= 0.19 && took < 1.5);
+    /* the policy keeps working after a timeout */
+    CHECK(strstr(evaluate(p, REQ("count"), NULL, out, sizeof out), "calls=1 init=42"));
+    policy_free(p);
+}
+
+static void test_module_errors(policy_runtime *rt)
+{
+    policy_module *m = load_guest(rt, "wapc_init_loop.wasm", POLICY_EXEC_WAPC, err, sizeof err);
+    CHECK(m == NULL);
+    CHECK_STR(err, "Initialization failed: wapc_init init interrupted, execution deadline exceeded");
+    CHECK(load_guest(rt, "wapc_exit0.wasm", POLICY_EXEC_WAPC, err, sizeof err) != NULL);
+    m = load_guest(rt, "wapc_exit0.wasm", POLICY_EXEC_WAPC, err, sizeof err);
+    if (m) {
+        policy *p = make_policy(m, "exit0", NULL, NULL, err, sizeof err);
+        CHECK(strstr(evaluate(p, REQ("x"), NULL, out, sizeof out), "\"allowed\":true"));
+        policy_free(p);
+        policy_module_release(m);       /* two loads, two references */
+        policy_module_release(m);
+    }
+    CHECK(load_guest(rt, "wapc_exit3.wasm", POLICY_EXEC_WAPC, err, sizeof err) == NULL);
+    CHECK_STR(err, "Initialization failed: _start exited with code 3");
+    CHECK(load_guest(rt, "wapc_nocall.wasm", POLICY_EXEC_WAPC, err, sizeof err) == NULL);
+    CHECK_STR(err, "the module does not export the function '__guest_call' a kubewarden-wapc policy needs");
+    CHECK(load_guest(rt, "wapc_badimport.wasm", POLICY_EXEC_WAPC, err, sizeof err) == NULL);
+    CHECK(strstr(err, "cannot instantiate the module: ") && strstr(err, "__guest_response"));
+    CHECK(load_guest(rt, "rego_like.wasm", POLICY_EXEC_WAPC, err, sizeof err) == NULL);
+    CHECK(strstr(err, "Rego policy"));
+    CHECK(load_guest(rt, "wapc_order.wasm", POLICY_EXEC_OPA, err, sizeof err) == NULL);
+    CHECK_STR(err, "execution mode opa is not supported yet");
+    const uint8_t junk[] = "\0asm\x02\0\0\0garbage";
+    CHECK(policy_module_load(rt, junk, sizeof junk - 1, NULL, err, sizeof err) == NULL);
+    CHECK(strncmp(err, "invalid module: ", 16) == 0);
+    CHECK(policy_module_load(rt, junk, 3, NULL, err, sizeof err) == NULL);
+}
+
+static void test_sharing(policy_runtime *rt, policy_module *m)
+{
+    policy_module *again = load_guest(rt, "wapc_guest.wasm", -1, err, sizeof err);
+    CHECK(again == m);
+    CHECK(strlen(policy_module_digest(m)) == 64);
+    CHECK(policy_module_mode(m) == POLICY_EXEC_WAPC);
+    CHECK(!policy_module_metadata(m)->present);
+    policy_module_release(again);
+}
+
+/* Many threads on one policy: every evaluation is its own sandbox. */
+typedef struct worker_arg {
+    const policy *p;
+    int ok;
+} worker_arg;
+
+static void *worker(void *arg)
+{
+    worker_arg *w = arg;
+    char rq[512], o[1024];
+    for (int i = 0; i < 50; i++) {
+        evaluate(w->p, request_for("count", rq, sizeof rq), NULL, o, sizeof o);
+        w->ok += strstr(o, "calls=1 init=42") != NULL;
+    }
+    return NULL;
+}
+
+static void test_threads(const policy *p)
+{
+    pthread_t t[4];
+    worker_arg args[4];
+    for (int i = 0; i < 4; i++) {
+        args[i] = (worker_arg){ p, 0 };
+        pthread_create(&t[i], NULL, worker, &args[i]);
+    }
+    int ok = 0;
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        ok += args[i].ok;
+    }
+    CHECK_INT(ok, 200);
+}
+
+static void test_writer(void)
+{
+    json_arena *a = json_arena_new(256);
+    policy_response r = { 0 };
+    policy_response_reject(&r, "u1", "My custom error message", 400);
+    CHECK(policy_response_add_cause(a, &r, NULL, "original \"msg\"", NULL) == 0);
+    CHECK(policy_response_add_cause(a, &r, NULL, NULL, "spec.policies.x") == 0);
+    json_buf b;
+    json_buf_init(&b);
+    policy_review_write(&b, &r);
+    CHECK_STR(b.data, "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"response\":"
+              "{\"uid\":\"u1\",\"allowed\":false,\"status\":{\"message\":\"My custom error message\",\"details\":"
+              "{\"causes\":[{\"reason\":null,\"message\":\"original \\\"msg\\\"\",\"field\":null},{\"reason\":null,"
+              "\"message\":null,\"field\":\"spec.policies.x\"}]},\"code\":400},\"auditAnnotations\":null,"
+              "\"warnings\":null}}");
+    json_buf_free(&b);
+    json_arena_free(a);
+}
+
+int main(int argc, char **argv)
+{
+    fixture_init(argv[0]);
+    test_writer();
+    policy_runtime *rt = new_runtime(1000);
+    policy_module *m = rt ? load_guest(rt, "wapc_guest.wasm", -1, err, sizeof err) : NULL;
+    if (!m)
+        fprintf(stderr, "cannot load wapc_guest.wasm: %s\n", err);
+    CHECK(m != NULL);
+    if (m) {
+        policy *p = make_policy(m, "test-policy", "{\"a\":1}", NULL, err, sizeof err);
+        CHECK(p != NULL);
+        test_accept_reject(p);
+        test_mutation(p);
+        test_guest_failures(p);
+        test_request_shape(p);
+        test_settings(m);
+        test_protocol_version(m);
+        test_isolation(p, rt);
+        test_timeout(m);
+        test_sharing(rt, m);
+        test_threads(p);
+        policy_free(p);
+        policy_module_release(m);
+    }
+    if (rt)
+        test_module_errors(rt);
+    policy_runtime_free(rt);
+    TEST_DONE();
+}
