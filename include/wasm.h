@@ -133,6 +133,9 @@ uint32_t wasm_module_export_count(const wasm_module *module);
 void wasm_module_export(const wasm_module *module, uint32_t i, wasm_export_info *out);
 /* -1 when there is no such export of that kind. */
 int64_t wasm_module_find_export(const wasm_module *module, const char *name, wasm_externkind kind);
+/* The same for a name of `len` bytes, which may contain NUL bytes. */
+int64_t wasm_module_find_export_len(const wasm_module *module, const char *name, size_t len,
+                                    wasm_externkind kind);
 
 /* The first custom section called `name`, or NULL.  Points into the module. */
 const uint8_t *wasm_module_custom_section(const wasm_module *module, const char *name, size_t *len);
@@ -197,6 +200,8 @@ wasm_funcinst *wasm_instance_export_func(const wasm_instance *instance, const ch
 wasm_memory *wasm_instance_export_memory(const wasm_instance *instance, const char *name);
 wasm_table *wasm_instance_export_table(const wasm_instance *instance, const char *name);
 wasm_global *wasm_instance_export_global(const wasm_instance *instance, const char *name);
+/* A function export whose name (of `len` bytes) may contain NUL bytes. */
+wasm_funcinst *wasm_instance_export_func_len(const wasm_instance *instance, const char *name, size_t len);
 
 void wasm_funcinst_type(const wasm_funcinst *func, wasm_functype_info *out);
 

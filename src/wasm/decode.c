@@ -373,6 +373,7 @@ static void read_imports(reader *r, wasm_module *m)
         }
         im->kind = (wasm_externkind)kind;
     }
+    if (m->nmems > 1) fail_at(r, r->p, "multiple memories");
 }
 
 static void *extend(reader *r, void *array, uint32_t old, uint32_t add, size_t size)

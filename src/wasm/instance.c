@@ -41,7 +41,8 @@ wasm_instance *wasm_instance_alloc(const wasm_module *m, const wasm_limits *limi
     inst->own_funcs = calloc(ndefined + 1, sizeof *inst->own_funcs);
     inst->host_funcs = calloc(m->nfunc_imports + 1, sizeof *inst->host_funcs);
     inst->tables = calloc(m->ntables + 1, sizeof *inst->tables);
-    inst->own_tables = calloc(m->ntables - m->ntable_imports + 1, sizeof *inst->own_tables);
+    inst->nown_tables = m->ntables - m->ntable_imports;
+    inst->own_tables = calloc(inst->nown_tables + 1, sizeof *inst->own_tables);
     inst->mems = calloc(m->nmems + 1, sizeof *inst->mems);
     inst->globals = calloc(m->nglobals + 1, sizeof *inst->globals);
     inst->own_globals = calloc(m->nglobals - m->nglobal_imports + 1, sizeof *inst->own_globals);
@@ -69,12 +70,12 @@ wasm_instance *wasm_instance_alloc(const wasm_module *m, const wasm_limits *limi
     return inst;
 }
 
-/* Frees everything the instance owns (not imported objects). */
+/* Frees everything the instance owns (not imported objects).  Must not touch
+ * the module: a retained instance (below) may outlive it. */
 void wasm_instance_destroy(wasm_instance *inst)
 {
-    const wasm_module *m = inst->module;
     if (inst->own_tables)
-        for (uint32_t i = 0; i < m->ntables - m->ntable_imports; i++) free(inst->own_tables[i].elems);
+        for (uint32_t i = 0; i < inst->nown_tables; i++) wasm_table_destroy(&inst->own_tables[i]);
     if (inst->own_mem) wasm_memory_free(inst->own_mem);
     free(inst->funcs);
     free(inst->own_funcs);
@@ -272,6 +273,23 @@ static int run_start(wasm_instance *inst, wasm_error *err)
     return wasm_fail(err, "%s (start function %lld)", wasm_instance_trap_message(inst), (long long)m->start);
 }
 
+/*
+ * A failed instantiation may already have put its functions into an imported
+ * table (segments before the one that trapped, or the start function), and the
+ * spec says those stay callable.  The instance then lives as long as that table.
+ */
+static void retain_or_destroy(wasm_instance *inst)
+{
+    const wasm_module *m = inst->module;
+    if (m->ntable_imports == 0) {
+        wasm_instance_destroy(inst);
+        return;
+    }
+    wasm_table *t = inst->tables[0];
+    inst->retained_next = t->retained;
+    t->retained = inst;
+}
+
 wasm_instance *wasm_instantiate(const wasm_module *m, const wasm_linker *linker,
                                 const wasm_limits *limits, wasm_error *err)
 {
@@ -283,7 +301,10 @@ wasm_instance *wasm_instantiate(const wasm_module *m, const wasm_linker *linker,
     }
     if (bind_imports(inst, linker, err) < 0 || wasm_instance_create_storage(inst, err) < 0) goto fail;
     init_globals(inst);
-    if (apply_segments(inst, err) < 0 || run_start(inst, err) < 0) goto fail;
+    if (apply_segments(inst, err) < 0 || run_start(inst, err) < 0) {
+        retain_or_destroy(inst);
+        return NULL;
+    }
     return inst;
 fail:
     wasm_instance_destroy(inst);
@@ -311,6 +332,12 @@ static int64_t export_index(const wasm_instance *inst, const char *name, wasm_ex
 wasm_funcinst *wasm_instance_export_func(const wasm_instance *inst, const char *name)
 {
     int64_t i = export_index(inst, name, WASM_EXTERN_FUNC);
+    return i < 0 ? NULL : inst->funcs[i];
+}
+
+wasm_funcinst *wasm_instance_export_func_len(const wasm_instance *inst, const char *name, size_t len)
+{
+    int64_t i = wasm_module_find_export_len(inst->module, name, len, WASM_EXTERN_FUNC);
     return i < 0 ? NULL : inst->funcs[i];
 }
 

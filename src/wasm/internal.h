@@ -180,6 +180,7 @@ struct wasm_table {
     bool has_max;
     uint32_t declared_max;
     uint64_t *elems;             /* funcref: wasm_funcinst *; externref: host value; 0 = null */
+    wasm_instance *retained;     /* failed instantiations whose functions this table may hold */
 };
 
 struct wasm_global {
@@ -227,6 +228,8 @@ struct wasm_instance {
     wasm_global *own_globals;    /* storage for this module's defined globals */
     wasm_memory *own_mem;        /* defined memory, freed with the instance */
     wasm_table *own_tables;      /* storage for this module's defined tables */
+    uint32_t nown_tables;        /* so that freeing needs no module (it may be gone) */
+    wasm_instance *retained_next;  /* in a table's `retained` list */
 };
 
 /* ---- runtime helpers (memory.c, table.c, instance.c) --------------------- */
@@ -242,6 +245,8 @@ void wasm_memory_destroy(wasm_memory *memory);     /* frees the mapping, not the
 int wasm_table_init_storage(wasm_table *t, uint8_t elem, uint32_t size, uint32_t max,
                             bool has_max, uint32_t declared_max, wasm_error *err);
 int64_t wasm_table_grow(wasm_table *t, uint32_t delta, uint64_t init);
+/* Frees a table's elements and the instances it retained. */
+void wasm_table_destroy(wasm_table *t);
 
 /* The value of a constant expression in `inst` (global.get reads inst's globals). */
 uint64_t wasm_const_value(const wasm_instance *inst, const wasm_constexpr *c);

@@ -162,11 +162,18 @@ void wasm_module_export(const wasm_module *m, uint32_t i, wasm_export_info *out)
     if (e->kind == WASM_EXTERN_FUNC) functype_info(m->funcs[e->index].type, &out->func);
 }
 
+int64_t wasm_module_find_export_len(const wasm_module *m, const char *name, size_t len, wasm_externkind kind)
+{
+    for (uint32_t i = 0; i < m->nexports; i++) {
+        const wasm_export *e = &m->exports[i];
+        if (e->kind == kind && e->name_len == len && memcmp(e->name, name, len) == 0) return e->index;
+    }
+    return -1;
+}
+
 int64_t wasm_module_find_export(const wasm_module *m, const char *name, wasm_externkind kind)
 {
-    for (uint32_t i = 0; i < m->nexports; i++)
-        if (m->exports[i].kind == kind && strcmp(m->exports[i].name, name) == 0) return m->exports[i].index;
-    return -1;
+    return wasm_module_find_export_len(m, name, strlen(name), kind);
 }
 
 const uint8_t *wasm_module_custom_section(const wasm_module *m, const char *name, size_t *len)

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "instance.h"
 
 #define DEFAULT_MAX_TABLE_ELEMS 1000000u
 
@@ -62,10 +62,21 @@ wasm_table *wasm_table_new(wasm_valtype elem, uint32_t min, uint32_t max, bool h
     return t;
 }
 
+void wasm_table_destroy(wasm_table *t)
+{
+    while (t->retained) {
+        wasm_instance *inst = t->retained;
+        t->retained = inst->retained_next;
+        wasm_instance_destroy(inst);
+    }
+    free(t->elems);
+    t->elems = NULL;
+}
+
 void wasm_table_free(wasm_table *t)
 {
     if (!t) return;
-    free(t->elems);
+    wasm_table_destroy(t);
     free(t);
 }
 
