@@ -46,7 +46,8 @@ typedef struct fixup { uint32_t instr, word; } fixup;
 
 typedef struct frame {
     uint8_t kind;                /* 0 function, 0x02 block, 0x03 loop, 0x04 if, 0x05 else */
-    bool unreachable;
+    bool unreachable;            /* the spec's flag: the operand stack is polymorphic */
+    bool dead;                   /* entered from unreachable code: validate, emit nothing */
     uint32_t height;             /* operand height below the block's parameters */
     uint32_t nparams, nresults;
     const uint8_t *params, *results;
@@ -152,7 +153,7 @@ static uint32_t read_u32(compiler *c) { return (uint32_t)read_leb(c, 32, false);
 /* ---- the operand stack ---------------------------------------------------- */
 
 static frame *top_frame(compiler *c) { return &c->ctrls[c->nctrls - 1]; }
-static bool live(compiler *c) { return !top_frame(c)->unreachable; }
+static bool live(compiler *c) { return !top_frame(c)->unreachable && !top_frame(c)->dead; }
 static uint32_t stack_slot(compiler *c, uint32_t height) { return c->nlocals_total + height; }
 
 static void push(compiler *c, uint8_t type, uint8_t where, uint32_t local, uint64_t value)
@@ -488,7 +489,7 @@ static void op_block(compiler *c, uint8_t kind)
     }
     push_frame(c, kind, np, params, nr, results);
     frame *f = top_frame(c);
-    f->unreachable = !was_live;
+    f->dead = !was_live;
     f->else_fix = else_fix;
     if (kind == 0x03) {
         place_label(c);
@@ -502,8 +503,12 @@ static void close_body(compiler *c)
     frame *f = top_frame(c);
     for (uint32_t i = f->nresults; i-- > 0;) pop(c, f->results[i]);
     if (c->nvals != f->height) fail(c, "type mismatch: values remain at the end of the block");
-    c->nvals += f->nresults;
-    if (!f->unreachable) materialize_from(c, f->height);
+    if (live(c)) {
+        c->nvals += f->nresults;
+        materialize_from(c, f->height);
+    } else {
+        for (uint32_t i = 0; i < f->nresults; i++) push_stack(c, f->results[i]);
+    }
 }
 
 static void op_else(compiler *c)
@@ -511,7 +516,7 @@ static void op_else(compiler *c)
     frame *f = top_frame(c);
     if (f->kind != 0x04) fail(c, "else without if");
     close_body(c);
-    if (!f->unreachable) {
+    if (live(c)) {
         uint32_t at = emit_op(c, OP_br);
         add_fixup(c, f, at, emit(c, 0));
     }
@@ -522,8 +527,6 @@ static void op_else(compiler *c)
     f->unreachable = false;
     c->nvals = f->height;
     for (uint32_t i = 0; i < f->nparams; i++) push_stack(c, f->params[i]);
-    /* Code in a dead if's else is dead too: the if emitted no branch to here. */
-    if (c->nctrls > 1 && c->ctrls[c->nctrls - 2].unreachable) f->unreachable = true;
 }
 
 /* Returns true when the function's final end was reached. */
@@ -536,11 +539,9 @@ static bool op_end(compiler *c)
             fail(c, "type mismatch: if without else must have matching parameters and results");
     }
     close_body(c);
-    if (f->kind == 0) {
-        if (!f->unreachable) emit_return(c);
-    }
     place_label(c);
     for (uint32_t i = 0; i < f->nfix; i++) patch(c, f->fix[i], c->ncode);
+    if (f->kind == 0 && (!f->unreachable || f->nfix)) emit_return(c);
     if (f->else_fix.word != NO_FIX) patch(c, f->else_fix, c->ncode);
     free(f->fix);
     uint32_t nr = f->nresults, height = f->height;
@@ -996,8 +997,8 @@ static void op_table_get_set(compiler *c, bool set)
 
 static void need_data_count(compiler *c, uint32_t seg)
 {
+    if (seg >= (c->m->has_datacount ? c->m->datacount : c->m->ndatas)) fail(c, "unknown data segment %u", seg);
     if (!c->m->has_datacount) fail(c, "data count section required");
-    if (seg >= c->m->datacount) fail(c, "unknown data segment %u", seg);
 }
 
 static void need_elem(compiler *c, uint32_t seg)

@@ -20,6 +20,7 @@
  * deadline (if any) is compared with CLOCK_MONOTONIC.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -62,6 +63,10 @@ static inline float f32(uint32_t u) { float f; memcpy(&f, &u, sizeof f); return 
 static inline uint32_t bf32(float f) { uint32_t u; memcpy(&u, &f, sizeof u); return u; }
 static inline double f64(uint64_t u) { double d; memcpy(&d, &u, sizeof d); return d; }
 static inline uint64_t bf64(double d) { uint64_t u; memcpy(&u, &d, sizeof u); return u; }
+
+/* Rounding: libm may hand a signalling NaN back unchanged; wasm wants it quieted. */
+static inline float f32_round(float (*round)(float), float x) { return x != x ? x + x : round(x); }
+static inline double f64_round(double (*round)(double), double x) { return x != x ? x + x : round(x); }
 
 /* min/max: NaN in, NaN out (x + y propagates a quieted input NaN); -0 < +0. */
 static inline uint32_t f32_min(uint32_t a, uint32_t b)
@@ -489,9 +494,15 @@ L_call_import:
 L_call_indirect: {
     wasm_table *t = inst->tables[ip[2]];
     uint32_t i = (uint32_t)fp[ip[3]];
-    if (i >= t->size) TRAP(UNDEFINED_ELEMENT);
+    if (i >= t->size) {
+        snprintf(root->trap_message, sizeof root->trap_message, "undefined element %u", i);
+        TRAP(UNDEFINED_ELEMENT);
+    }
     fi = (wasm_funcinst *)(uintptr_t)t->elems[i];
-    if (!fi) TRAP(UNINITIALIZED_ELEMENT);
+    if (!fi) {
+        snprintf(root->trap_message, sizeof root->trap_message, "uninitialized element %u", i);
+        TRAP(UNINITIALIZED_ELEMENT);
+    }
     if (fi->type->canon != inst->module->types[ip[1]].canon) TRAP(INDIRECT_MISMATCH);
     nfp = fp + ip[4];
     ret_ip = ip + 5;
