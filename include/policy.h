@@ -58,6 +58,29 @@ typedef struct policy_metadata {
 int policy_metadata_read(json_arena *a, const uint8_t *wasm, size_t len, policy_metadata *out,
                          char *err, size_t errlen);
 
+#define POLICY_METADATA_SECTION "io.kubewarden.metadata"
+
+/* "kubewarden-wapc", "wasi", "opa", "gatekeeper". */
+const char *policy_exec_mode_name(policy_exec_mode mode);
+/* A metadata executionMode, or kwctl -e's "kubewarden" for waPC; -1 if unknown. */
+int policy_exec_mode_parse(const char *name, policy_exec_mode *out);
+/* True when the module exports opa_* names (Rego built with `opa build -t wasm`). */
+bool policy_module_is_rego(const uint8_t *wasm, size_t len);
+
+/* For `kwctl annotate` (metadata.yml -> section):
+ * normalize: the known fields in upstream's order with defaults filled in
+ *   (annotations as a sorted string map, contextAwareResources a sorted set);
+ * validate: spec §2.8 (rule lists non-empty, `*` alone, resource wildcards,
+ *   known operations, waPC with protocolVersion Unknown refused), -1 with a
+ *   message naming the field;
+ * write: a copy of the module into `out` whose io.kubewarden.metadata sections
+ *   are replaced by one holding `json`, with imports from `kubewarden:javy/host`
+ *   renamed `host`. */
+json_value *policy_metadata_normalize(json_arena *a, const json_value *doc, char *err, size_t errlen);
+int policy_metadata_validate(const json_value *doc, char *err, size_t errlen);
+int policy_metadata_write(const uint8_t *wasm, size_t len, const char *json, size_t json_len, json_buf *out,
+                          char *err, size_t errlen);
+
 /* ---- runtime: logging, host capabilities, defaults ---------------------- */
 
 typedef enum {
