@@ -1,0 +1,478 @@
+#!/bin/bash
+# Black-box tests of build/policy-server: each case starts the real binary on
+# loopback (ephemeral ports, read back from its "ready" log line) with our C
+# policies, talks to it with curl and checks the answers byte for byte where
+# the wire contract fixes them (spec §1.6-1.8, §2.7).
+#
+# Usage: tests/e2e/functional/run.sh [BUILD_DIR]   (default: build)
+# Prints "N passed, N failed" last; exit status non-zero on any failure.
+set -u
+B=${1:-build}
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../../.." && pwd)
+case "$B" in /*) ;; *) B="$ROOT/$B" ;; esac
+SERVER="$B/policy-server"
+POL="$B/policies"
+REQ="$HERE/requests"
+WORK=$(mktemp -d /tmp/kwc-e2e.XXXXXX)
+PASSED=0 FAILED=0
+PID="" API="" PROBE="" LOG=""
+
+cleanup() { stop_server; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+pass() { PASSED=$((PASSED + 1)); }
+fail() { FAILED=$((FAILED + 1)); echo "FAIL: $*" >&2; }
+
+# check NAME GOT WANT: exact equality
+check() {
+    if [ "$2" == "$3" ]; then pass; else fail "$1"$'\n'"   got:  $2"$'\n'"   want: $3"; fi
+}
+# check_has NAME TEXT NEEDLE: substring
+check_has() {
+    case "$2" in *"$3"*) pass ;; *) fail "$1"$'\n'"   in:   ${2:0:400}"$'\n'"   lacks: $3" ;; esac
+}
+check_lacks() {
+    case "$2" in *"$3"*) fail "$1"$'\n'"   in:   ${2:0:400}"$'\n'"   has:  $3" ;; *) pass ;; esac
+}
+
+# start_server POLICIES_FILE [FLAGS...]: waits for "ready"; returns 1 if the
+# server exits first (its log stays in $LOG).
+start_server() {
+    local policies=$1; shift
+    LOG="$WORK/server-$RANDOM.log"
+    "$SERVER" --addr 127.0.0.1 --port 0 --readiness-probe-port 0 --workers 2 \
+        --policies "$policies" "$@" >"$LOG" 2>&1 &
+    PID=$!
+    for _ in $(seq 1 300); do
+        # the "ready" line, text (port=N) or JSON ("port":N)
+        if grep -qE ' ready |"message":"ready"' "$LOG" 2>/dev/null; then
+            local ready
+            ready=$(grep -E ' ready |"message":"ready"' "$LOG" | head -n 1)
+            API=$(printf '%s' "$ready" | sed -nE 's/.*[ "]port"?[=:]([0-9]+).*/\1/p')
+            PROBE=$(printf '%s' "$ready" | sed -nE 's/.*readiness_probe_port"?[=:]([0-9]+).*/\1/p')
+            STATUS=running
+            return 0
+        fi
+        if ! kill -0 "$PID" 2>/dev/null; then
+            wait "$PID" 2>/dev/null; STATUS=$?; PID=""
+            return 1
+        fi
+        sleep 0.05
+    done
+    echo "server did not become ready; log:" >&2; cat "$LOG" >&2
+    return 1
+}
+
+stop_server() {
+    [ -n "$PID" ] || return 0
+    kill -TERM "$PID" 2>/dev/null
+    wait "$PID" 2>/dev/null; STATUS=$?
+    PID=""
+}
+
+# post PATH FILE [CONTENT_TYPE]: sets CODE and BODY
+post() {
+    local out="$WORK/body"
+    CODE=$(curl -s -o "$out" -w '%{http_code}' -X POST -H "Content-Type: ${3:-application/json}" \
+        --data-binary "@$2" "http://127.0.0.1:$API$1")
+    BODY=$(cat "$out")
+}
+post_text() {   # post_text PATH TEXT [CONTENT_TYPE]
+    printf '%s' "$2" > "$WORK/req"
+    post "$1" "$WORK/req" "${3:-application/json}"
+}
+get() {         # get PORT PATH
+    CODE=$(curl -s -o "$WORK/body" -w '%{http_code}' "http://127.0.0.1:$1$2")
+    BODY=$(cat "$WORK/body")
+}
+
+review() {      # review UID ALLOWED_AND_REST -> the expected AdmissionReview text
+    echo "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"response\":{\"uid\":\"$1\",$2}}"
+}
+ACCEPTED='"allowed":true,"auditAnnotations":null,"warnings":null'
+MSG_TIMEOUT="Policy execution interrupted because it exceeded the allowed execution time"
+
+policies_file() {   # policies_file NAME <<YAML : writes $WORK/NAME.yml, @P@ = policies dir
+    sed "s|@P@|$POL|g" > "$WORK/$1.yml"
+    echo "$WORK/$1.yml"
+}
+
+# ---------------------------------------------------------------------------------
+
+test_main_set() {
+    local file
+    file=$(policies_file main <<'EOF'
+privileged:
+  module: @P@/pod-privileged.wasm
+privileged-monitor:
+  module: file://@P@/pod-privileged.wasm
+  policyMode: monitor
+privileged-custom:
+  module: @P@/pod-privileged.wasm
+  message: "My custom error message"
+  namespacedName: {namespace: ignored, name: ignored}
+caps-mutate:
+  module: @P@/capabilities-psp.wasm
+  allowedToMutate: true
+  settings: {allowed_capabilities: [KILL], required_drop_capabilities: [NET_ADMIN]}
+caps-no-mutate:
+  url: @P@/capabilities-psp.wasm
+  settings: {allowed_capabilities: [KILL], required_drop_capabilities: [NET_ADMIN]}
+caps-monitor:
+  module: @P@/capabilities-psp.wasm
+  policyMode: monitor
+  settings: {allowed_capabilities: [KILL], required_drop_capabilities: [NET_ADMIN]}
+raw:
+  module: @P@/raw-validation.wasm
+  settings: {validUsers: [wanda, oscar], validActions: [eats, likes], validResources: [hay, banana]}
+group-and:
+  expression: "strict() && lenient()"
+  message: "the group rejects it"
+  policies:
+    strict: {module: @P@/pod-privileged.wasm}
+    lenient: {module: @P@/pod-privileged.wasm, settings: {skip_init_containers: true}}
+group-or:
+  expression: "lenient() || strict()"
+  message: "the group rejects it"
+  policies:
+    strict: {module: @P@/pod-privileged.wasm}
+    lenient: {module: @P@/pod-privileged.wasm, settings: {skip_init_containers: true}}
+group-monitor:
+  policyMode: monitor
+  expression: "strict()"
+  message: "the group rejects it"
+  policies:
+    strict: {module: @P@/pod-privileged.wasm}
+group-mutation:
+  expression: "caps() || false"
+  message: "no mutation in groups"
+  policies:
+    caps: {module: @P@/capabilities-psp.wasm, settings: {allowed_capabilities: [KILL], required_drop_capabilities: [NET_ADMIN]}}
+EOF
+)
+    if ! start_server "$file" --enable-metrics --always-accept-admission-reviews-on-namespace kube-system; then
+        fail "main set: server did not start"; cat "$LOG" >&2; return
+    fi
+
+    get "$PROBE" /readiness
+    check "readiness is 200 once loaded" "$CODE" 200
+
+    # accept / reject, protect mode
+    post /validate/privileged "$REQ/pod_plain.json"
+    check "plain pod: 200" "$CODE" 200
+    check "plain pod accepted" "$BODY" "$(review plain-1 "$ACCEPTED")"
+    post /validate/privileged "$REQ/pod_privileged.json"
+    check_has "privileged pod rejected" "$BODY" '"uid":"priv-1","allowed":false,"status":{"message":"Privileged container is not allowed"'
+
+    # monitor mode accepts; /audit gives the real verdict
+    post /validate/privileged-monitor "$REQ/pod_privileged.json"
+    check "monitor mode accepts" "$BODY" "$(review priv-1 "$ACCEPTED")"
+    post /audit/privileged-monitor "$REQ/pod_privileged.json"
+    check_has "/audit ignores monitor mode" "$BODY" '"allowed":false,"status":{"message":"Privileged container is not allowed"'
+    check_has "monitor verdict logged" "$(cat "$LOG")" "policy evaluation (monitor mode)"
+
+    # custom message: original message becomes a cause
+    post /validate/privileged-custom "$REQ/pod_privileged.json"
+    check_has "custom message" "$BODY" '"status":{"message":"My custom error message"'
+    check_has "custom message keeps the original as a cause" "$BODY" '"causes":[{"reason":null,"message":"Privileged container is not allowed","field":null}]'
+    post /audit/privileged-custom "$REQ/pod_privileged.json"
+    check_lacks "/audit has no custom message" "$BODY" "My custom error message"
+
+    # mutation and the mutation gate
+    post /validate/caps-mutate "$REQ/pod_add_kill.json"
+    check_has "mutating policy: patch" "$BODY" '"uid":"caps-1","allowed":true,"patchType":"JSONPatch","patch":"'
+    local patch
+    patch=$(printf '%s' "$BODY" | sed -n 's/.*"patch":"\([^"]*\)".*/\1/p' | base64 -d 2>/dev/null)
+    check_has "patch drops NET_ADMIN" "$patch" 'NET_ADMIN'
+    check_has "patch is a JSON Patch" "$patch" '"op":"'
+    post /validate/caps-no-mutate "$REQ/pod_add_kill.json"
+    check "mutation gate" "$BODY" "$(review caps-1 '"allowed":false,"status":{"message":"Request rejected by policy caps-no-mutate. The policy attempted to mutate the request, but it is currently configured to not allow mutations."},"auditAnnotations":null,"warnings":null')"
+    post /audit/caps-no-mutate "$REQ/pod_add_kill.json"
+    check_has "/audit keeps the patch" "$BODY" '"allowed":true,"patchType":"JSONPatch"'
+    post /validate/caps-monitor "$REQ/pod_add_kill.json"
+    check "monitor drops the patch" "$BODY" "$(review caps-1 "$ACCEPTED")"
+
+    # always-accept namespace
+    post /validate/privileged "$REQ/pod_privileged_kube_system.json"
+    check "always-accept namespace" "$BODY" "$(review priv-ks "$ACCEPTED")"
+
+    # groups
+    post /validate/group-and "$REQ/pod_privileged_init.json"
+    check "group && rejects with the failing member as cause" "$BODY" "$(review init-1 '"allowed":false,"status":{"message":"the group rejects it","details":{"causes":[{"reason":null,"message":"Privileged init container is not allowed","field":"spec.policies.strict"}]}},"auditAnnotations":null,"warnings":null')"
+    post /validate/group-or "$REQ/pod_privileged_init.json"
+    check "group || accepts (short-circuit)" "$BODY" "$(review init-1 "$ACCEPTED")"
+    post /validate/group-and "$REQ/pod_plain.json"
+    check "group accepts a plain pod" "$BODY" "$(review plain-1 "$ACCEPTED")"
+    post /validate/group-monitor "$REQ/pod_privileged.json"
+    check "group in monitor mode accepts" "$BODY" "$(review priv-1 "$ACCEPTED")"
+    post /audit/group-monitor "$REQ/pod_privileged.json"
+    check_has "group /audit rejects" "$BODY" '"allowed":false,"status":{"message":"the group rejects it"'
+    post /validate/group-mutation "$REQ/pod_add_kill.json"
+    check_has "mutation inside a group" "$BODY" '"message":"mutation is not allowed inside of policy group","field":"spec.policies.caps"'
+
+    # validate_raw
+    post /validate_raw/raw "$REQ/raw_valid.json"
+    check "raw accepted, uid empty" "$BODY" '{"response":{"uid":"","allowed":true,"auditAnnotations":null,"warnings":null}}'
+    post /validate_raw/raw "$REQ/raw_invalid.json"
+    check_has "raw rejected, uid kept" "$BODY" '{"response":{"uid":"raw-2","allowed":false'
+
+    # error statuses, JSON bodies
+    post /validate/privileged "$REQ/pod_plain.json" text/plain
+    check "415 wrong content type" "$CODE $BODY" '415 {"message":"Expected request with `Content-Type: application/json`","status":415}'
+    post_text /validate/privileged '{"request": '
+    check_has "400 malformed JSON" "$CODE $BODY" '400 {"message":"Failed to parse the request body as JSON'
+    post_text /validate/privileged '{}'
+    check "422 no request" "$CODE $BODY" '422 {"message":"Failed to deserialize the JSON body into the target type: missing field `request`","status":422}'
+    post_text /audit/privileged '{"request":{"uid":"x"}}'
+    check_has "422 on /audit too" "$CODE $BODY" '422 {"message":"Failed to deserialize the JSON body into the target type: request: missing field `kind`"'
+    post_text /validate_raw/raw '[]'
+    check_has "422 on /validate_raw" "$CODE" 422
+    post /validate/nope "$REQ/pod_plain.json"
+    check "404 unknown policy" "$CODE $BODY" '404 {"message":"unknown policy: nope","status":404}'
+    get "$API" /validate/privileged
+    check_has "405 GET on a POST route" "$CODE $BODY" '405 {"message":'
+    get "$API" /nowhere
+    check_has "404 unknown path" "$CODE $BODY" '404 {"message":"not found: /nowhere"'
+
+    # metrics on the probe port
+    get "$PROBE" /metrics
+    check "metrics: 200" "$CODE" 200
+    check_has "metrics: evaluations counter" "$BODY" 'kubewarden_policy_evaluations_total{policy_name="privileged",policy_mode="protect",request_origin="validate",resource_kind="Pod",resource_request_operation="CREATE",resource_namespace="default",accepted="false",mutated="false"} 1'
+    check_has "metrics: vanilla verdict in monitor mode" "$BODY" 'kubewarden_policy_evaluations_total{policy_name="privileged-monitor",policy_mode="monitor",request_origin="validate",resource_kind="Pod",resource_request_operation="CREATE",resource_namespace="default",accepted="false"'
+    check_has "metrics: mutated label" "$BODY" 'policy_name="caps-mutate",policy_mode="protect",request_origin="validate",resource_kind="Pod",resource_request_operation="CREATE",resource_namespace="default",accepted="true",mutated="true"} 1'
+    check_has "metrics: raw labels" "$BODY" 'kubewarden_policy_evaluations_total{policy_name="raw",policy_mode="protect",accepted="true",mutated="false"} 1'
+    check_has "metrics: histogram" "$BODY" 'kubewarden_policy_evaluation_latency_milliseconds_count{policy_name="privileged",'
+
+    # one log line per request with its fields
+    local line
+    line=$(grep 'request evaluated' "$LOG" | grep 'policy_id=privileged ' | grep 'request_uid=priv-1' | head -n 1)
+    check_has "request log line" "$line" "kind=Pod namespace=default name=nginx operation=CREATE allowed=false mutated=false"
+    check_has "request log latency" "$line" "latency_ms="
+
+    stop_server
+    check "SIGTERM: exit 0" "$STATUS" 0
+}
+
+test_timeout() {
+    local file
+    file=$(policies_file timeout <<'EOF'
+sleeper:
+  module: @P@/sleeping.wasm
+  settings: {sleepMilliseconds: 4000}
+sleeper-own-timeout:
+  module: @P@/sleeping.wasm
+  timeoutEvalSeconds: 1
+  settings: {sleepMilliseconds: 4000}
+sleeper-monitor:
+  module: @P@/sleeping.wasm
+  policyMode: monitor
+  settings: {sleepMilliseconds: 4000}
+privileged:
+  module: @P@/pod-privileged.wasm
+EOF
+)
+    if ! start_server "$file" --policy-timeout 2; then
+        fail "timeout set: server did not start"; cat "$LOG" >&2; return
+    fi
+    local t0 t1 ms
+    t0=$(date +%s%N)
+    post /validate/sleeper "$REQ/pod_sleep.json"
+    t1=$(date +%s%N); ms=$(( (t1 - t0) / 1000000 ))
+    check "4 s policy, 2 s timeout: rejection" "$BODY" "$(review sleep-1 "\"allowed\":false,\"status\":{\"message\":\"$MSG_TIMEOUT\",\"code\":500},\"auditAnnotations\":null,\"warnings\":null")"
+    if [ "$ms" -ge 1000 ] && [ "$ms" -le 3500 ]; then pass; else fail "timeout answered after $ms ms (want ~2000)"; fi
+    t0=$(date +%s%N)
+    post /validate/sleeper-own-timeout "$REQ/pod_sleep.json"
+    t1=$(date +%s%N); ms=$(( (t1 - t0) / 1000000 ))
+    check_has "timeoutEvalSeconds wins" "$BODY" "$MSG_TIMEOUT"
+    if [ "$ms" -le 1900 ]; then pass; else fail "timeoutEvalSeconds 1 answered after $ms ms"; fi
+    post /validate/sleeper-monitor "$REQ/pod_sleep.json"
+    check "monitor mode accepts a timeout" "$BODY" "$(review sleep-1 "$ACCEPTED")"
+    # still healthy
+    get "$PROBE" /readiness
+    check "readiness after a timeout" "$CODE" 200
+    post /validate/privileged "$REQ/pod_plain.json"
+    check "serving after a timeout" "$BODY" "$(review plain-1 "$ACCEPTED")"
+    stop_server
+}
+
+test_startup_errors() {
+    local file
+    file=$(policies_file bad-settings <<'EOF'
+good:
+  module: @P@/pod-privileged.wasm
+bad-settings:
+  module: @P@/pod-privileged.wasm
+  settings: {skip_init_containers: "yes"}
+EOF
+)
+    start_server "$file"
+    check "invalid settings: exit 1" "$STATUS" 1
+    check_has "invalid settings: message names the policy" "$(cat "$LOG")" "policy 'bad-settings': Policy settings are invalid: "
+
+    file=$(policies_file remote <<'EOF'
+remote:
+  module: registry://ghcr.io/kubewarden/policies/pod-privileged:v0.2.5
+EOF
+)
+    start_server "$file"
+    check "registry module: exit 1" "$STATUS" 1
+    check_has "registry module: not supported yet" "$(cat "$LOG")" "policy 'remote': Error while downloading policy 'remote' from registry://ghcr.io/kubewarden/policies/pod-privileged:v0.2.5: registry:// sources are not supported yet"
+
+    file=$(policies_file missing <<'EOF'
+missing:
+  module: /nonexistent/policy.wasm
+EOF
+)
+    start_server "$file"
+    check "missing module: exit 1" "$STATUS" 1
+    check_has "missing module: names policy and file" "$(cat "$LOG")" "policy 'missing': Error while loading policy 'missing' from /nonexistent/policy.wasm: cannot open /nonexistent/policy.wasm"
+
+    file=$(policies_file bad-expression <<'EOF'
+g:
+  expression: "a() && b()"
+  message: m
+  policies:
+    a: {module: @P@/pod-privileged.wasm}
+EOF
+)
+    start_server "$file"
+    check "bad group expression: exit 1" "$STATUS" 1
+    check_has "bad group expression: message" "$(cat "$LOG")" "function 'b()' not found"
+
+    printf 'a: {module: [unclosed\n' > "$WORK/malformed.yml"
+    start_server "$WORK/malformed.yml"
+    check "malformed YAML: exit 1" "$STATUS" 1
+    check_has "malformed YAML: names the file" "$(cat "$LOG")" "policies file $WORK/malformed.yml: invalid YAML"
+
+    printf 'a/b: {module: /x.wasm}\n' > "$WORK/slash.yml"
+    start_server "$WORK/slash.yml"
+    check "id with '/': exit 1" "$STATUS" 1
+    check_has "id with '/': message" "$(cat "$LOG")" "contains a '/' character"
+
+    # --continue-on-errors: the broken ones answer 500-coded rejections
+    file=$(policies_file continue <<'EOF'
+good:
+  module: @P@/pod-privileged.wasm
+bad-settings:
+  module: @P@/pod-privileged.wasm
+  policyMode: monitor
+  settings: {skip_init_containers: "yes"}
+remote:
+  module: https://example.com/policy.wasm
+EOF
+)
+    if ! start_server "$file" --continue-on-errors --enable-metrics; then
+        fail "continue-on-errors: server did not start"; cat "$LOG" >&2; return
+    fi
+    get "$PROBE" /readiness
+    check "continue-on-errors: ready" "$CODE" 200
+    post /validate/good "$REQ/pod_plain.json"
+    check "continue-on-errors: good policy serves" "$BODY" "$(review plain-1 "$ACCEPTED")"
+    post /validate/bad-settings "$REQ/pod_plain.json"
+    check_has "continue-on-errors: 500-coded rejection, even in monitor mode" "$BODY" '"uid":"plain-1","allowed":false,"status":{"message":"Policy settings are invalid: '
+    check_has "continue-on-errors: code 500" "$BODY" '"code":500}'
+    post /validate/remote "$REQ/pod_plain.json"
+    check_has "continue-on-errors: download error" "$BODY" "Error while downloading policy 'remote' from https://example.com/policy.wasm: https:// sources are not supported yet"
+    get "$PROBE" /metrics
+    check_has "metrics: initialization_error" "$BODY" 'kubewarden_policy_evaluations_total{policy_name="bad-settings",initialization_error="Policy settings are invalid: '
+    stop_server
+}
+
+test_flags_and_formats() {
+    local out
+    out=$("$SERVER" --port nope 2>&1); STATUS=$?
+    check "bad flag value: exit 2" "$STATUS" 2
+    check_has "bad flag value: names the flag" "$out" "invalid value 'nope' for '--port <PORT>'"
+    out=$("$SERVER" --no-such-flag 2>&1); STATUS=$?
+    check "unknown flag: exit 2" "$STATUS" 2
+    check_has "unknown flag: names it" "$out" "'--no-such-flag'"
+    out=$(KUBEWARDEN_WORKERS=many "$SERVER" 2>&1); STATUS=$?
+    check "bad env value: exit 2" "$STATUS" 2
+    check_has "bad env value: names the variable" "$out" "KUBEWARDEN_WORKERS"
+    out=$("$SERVER" --help); STATUS=$?
+    check "--help: exit 0" "$STATUS" 0
+    check_has "--help documents env" "$out" "[env: KUBEWARDEN_ALWAYS_ACCEPT_ADMISSION_REVIEWS_ON_NAMESPACE]"
+
+    local file
+    file=$(policies_file json-logs <<'EOF'
+{"privileged": {"module": "@P@/pod-privileged.wasm"}}
+EOF
+)
+    # JSON logs, env configuration, an unsupported flag's warning, metrics off
+    if ! KUBEWARDEN_LOG_FMT=json KUBEWARDEN_SOURCES_PATH=/etc/sources.yml start_server "$file"; then
+        fail "json logs: server did not start"; cat "$LOG" >&2; return
+    fi
+    post /validate/privileged "$REQ/pod_privileged.json"
+    check_has "env-configured server answers" "$BODY" '"allowed":false'
+    get "$PROBE" /metrics
+    check "metrics off without --enable-metrics" "$CODE" 404
+    local bad_lines
+    bad_lines=$(grep -vc '^{"timestamp":"[^"]*","level":"[A-Z]*","fields":{"message":.*},"target":"[a-z_:]*"}$' "$LOG")
+    check "every log line is a JSON object" "$bad_lines" 0
+    check_has "JSON request line" "$(cat "$LOG")" '"message":"request evaluated","origin":"validate","policy_id":"privileged","request_uid":"priv-1"'
+    check_has "unsupported flag warns" "$(cat "$LOG")" '"level":"WARN","fields":{"message":"--sources-path is not supported yet'
+    stop_server
+}
+
+test_reload() {
+    local file=$WORK/reload.yml
+    sed "s|@P@|$POL|g" > "$file" <<'EOF'
+first:
+  module: @P@/pod-privileged.wasm
+EOF
+    if ! start_server "$file"; then fail "reload: server did not start"; cat "$LOG" >&2; return; fi
+    post /validate/first "$REQ/pod_plain.json"
+    check "before reload" "$CODE" 200
+    sed "s|@P@|$POL|g" > "$file" <<'EOF'
+second:
+  module: @P@/pod-privileged.wasm
+  policyMode: monitor
+EOF
+    kill -HUP "$PID"
+    for _ in $(seq 1 100); do grep -q 'policies reloaded' "$LOG" && break; sleep 0.05; done
+    post /validate/second "$REQ/pod_privileged.json"
+    check "SIGHUP loads the new file" "$BODY" "$(review priv-1 "$ACCEPTED")"
+    post /validate/first "$REQ/pod_plain.json"
+    check "SIGHUP drops removed policies" "$CODE" 404
+    printf 'second: {module: [broken\n' > "$file"
+    kill -HUP "$PID"
+    for _ in $(seq 1 100); do grep -q 'reload refused' "$LOG" && break; sleep 0.05; done
+    check_has "bad file refused" "$(cat "$LOG")" "reload refused: the previous policies keep serving"
+    post /validate/second "$REQ/pod_privileged.json"
+    check "old policies keep serving" "$BODY" "$(review priv-1 "$ACCEPTED")"
+    stop_server
+    check "exit 0 after reloads" "$STATUS" 0
+}
+
+test_body_limit() {
+    local file
+    file=$(policies_file limit <<'EOF'
+privileged:
+  module: @P@/pod-privileged.wasm
+EOF
+)
+    if ! start_server "$file" --max-body-size 1K; then fail "limit: server did not start"; cat "$LOG" >&2; return; fi
+    head -c 4096 /dev/zero | tr '\0' ' ' > "$WORK/big.json"
+    post /validate/privileged "$WORK/big.json"
+    check "413 above --max-body-size" "$CODE" 413
+    post /validate/privileged "$REQ/pod_plain.json"
+    check "small body still fine" "$CODE" 200
+    stop_server
+}
+
+for p in pod-privileged capabilities-psp raw-validation sleeping; do
+    [ -f "$POL/$p.wasm" ] || fail "missing policy module $POL/$p.wasm (build it with make)"
+done
+if [ -x "$SERVER" ]; then
+    test_flags_and_formats
+    test_main_set
+    test_startup_errors
+    test_reload
+    test_body_limit
+    test_timeout
+else
+    fail "missing $SERVER"
+fi
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]
