@@ -51,7 +51,8 @@ typedef struct wasi_ctx {
     size_t in_pos;              /* bytes of stdin consumed so far */
     wasi_buf out, err;          /* fd 1 and fd 2 */
     size_t max_output;          /* per stream; writes beyond it fail with ENOSPC; 0 = 16 MiB */
-    uint64_t deadline_ns;       /* CLOCK_MONOTONIC; sleeps (poll_oneoff) end by it; 0 = none */
+    uint64_t deadline_ns;       /* CLOCK_MONOTONIC; a sleep (poll_oneoff) that reaches it
+                                   stops the guest with WASM_TRAP_INTERRUPTED; 0 = none */
 } wasi_ctx;
 
 /* Zeroes `c` (no stdin, no args). */

@@ -2,8 +2,8 @@
  * poll.c - poll_oneoff.  Guests use it to sleep (a clock subscription: Go's
  * time.Sleep, usleep) or to wait on stdio.  Stdio is always ready (it is
  * memory), so fd subscriptions answer at once; a sleep never outlasts the
- * context's deadline, so a sleeping guest still meets its timeout (the engine
- * then stops it at its next check).
+ * context's deadline: one that reaches it stops the guest with
+ * WASM_TRAP_INTERRUPTED, exactly like the engine's own deadline check.
  *
  * Layouts (preview1): subscription 48 bytes {userdata u64 @0, tag u8 @8,
  * clock: id u32 @16, timeout u64 @24, precision u64 @32, flags u16 @40 | fd u32 @16};
@@ -127,6 +127,8 @@ wasm_trap wasi_poll_oneoff(wasm_instance *caller, void *env, const uint64_t *arg
             until = c->deadline_ns;
         sleep_until(until);
         uint64_t now = now_ns(CLOCK_MONOTONIC);
+        if (c->deadline_ns && now >= c->deadline_ns)
+            return WASM_TRAP_INTERRUPTED;      /* as if the engine had caught it running */
         for (uint32_t i = 0; i < n; i++) {
             subscription s = { 0 };
             load_sub(mem, (uint64_t)in + (uint64_t)i * SUB_SIZE, &s);

@@ -15,17 +15,20 @@
 
 #include "policy.h"
 
+/* Not every test uses every helper. */
+#define FIXTURE static __attribute__((unused))
+
 static char fixture_dir[4096];
 
 /* Call first with argv[0]: the guests are in <dir of the binary>/policy/. */
-static void fixture_init(const char *argv0)
+FIXTURE void fixture_init(const char *argv0)
 {
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s", argv0);
     snprintf(fixture_dir, sizeof fixture_dir, "%s/policy", dirname(tmp));
 }
 
-static uint8_t *read_file(const char *path, size_t *len)
+FIXTURE uint8_t *read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -43,7 +46,7 @@ static uint8_t *read_file(const char *path, size_t *len)
     return buf;
 }
 
-static uint8_t *read_guest(const char *name, size_t *len)
+FIXTURE uint8_t *read_guest(const char *name, size_t *len)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", fixture_dir, name);
@@ -61,7 +64,7 @@ typedef struct log_capture {
     char policy_id[64], message[512], extra[512];
 } log_capture;
 
-static void capture_log(void *ctx, policy_log_level level, const char *policy_id, const char *message,
+FIXTURE void capture_log(void *ctx, policy_log_level level, const char *policy_id, const char *message,
                         const char *extra_json)
 {
     log_capture *c = ctx;
@@ -76,7 +79,7 @@ static void capture_log(void *ctx, policy_log_level level, const char *policy_id
 
 static log_capture logs = { PTHREAD_MUTEX_INITIALIZER, 0, 0, "", "", "" };
 
-static policy_runtime *new_runtime(uint32_t timeout_ms)
+FIXTURE policy_runtime *new_runtime(uint32_t timeout_ms)
 {
     policy_runtime_config cfg = { .log = capture_log, .log_ctx = &logs, .timeout_ms = timeout_ms };
     char err[256];
@@ -87,7 +90,7 @@ static policy_runtime *new_runtime(uint32_t timeout_ms)
 }
 
 /* Loads a test guest; `err` receives the failure text.  forced < 0: the metadata's mode. */
-static policy_module *load_guest(policy_runtime *rt, const char *name, int forced, char *err, size_t errlen)
+FIXTURE policy_module *load_guest(policy_runtime *rt, const char *name, int forced, char *err, size_t errlen)
 {
     size_t len;
     uint8_t *bytes = read_guest(name, &len);
@@ -102,7 +105,7 @@ static policy_module *load_guest(policy_runtime *rt, const char *name, int force
 }
 
 /* Parses `settings_json` (NULL: none) and makes a policy with the other options. */
-static policy *make_policy(policy_module *m, const char *id, const char *settings_json, policy_options *o,
+FIXTURE policy *make_policy(policy_module *m, const char *id, const char *settings_json, policy_options *o,
                            char *err, size_t errlen)
 {
     policy_options dflt = { .raw = -1 };
@@ -119,7 +122,7 @@ static policy *make_policy(policy_module *m, const char *id, const char *setting
 }
 
 /* Evaluates `request_json` and writes the AdmissionResponse JSON into `out` (or "ERROR ..."). */
-static const char *evaluate(const policy *p, const char *request_json, policy_response *r, char *out, size_t outlen)
+FIXTURE const char *evaluate(const policy *p, const char *request_json, policy_response *r, char *out, size_t outlen)
 {
     json_arena *a = json_arena_new(4096);
     json_error jerr;
@@ -143,7 +146,7 @@ static const char *evaluate(const policy *p, const char *request_json, policy_re
 }
 
 /* A request whose uid tells the test guests what to do. */
-static const char *request_for(const char *cmd, char *buf, size_t len)
+FIXTURE const char *request_for(const char *cmd, char *buf, size_t len)
 {
     snprintf(buf, len, "{\"uid\":\"%s\",\"kind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"},"
              "\"operation\":\"CREATE\",\"object\":{\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"}}}", cmd);
