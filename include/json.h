@@ -113,6 +113,9 @@ void json_buf_printf(json_buf *b, const char *fmt, ...) __attribute__((format(pr
 
 void json_write(json_buf *b, const json_value *v);               /* compact, keys in order */
 void json_write_string(json_buf *b, const char *s, size_t len);  /* quoted and escaped */
+/* Appends `v` as one YAML document ("---" first, block style); strings that would
+ * read back as another type are quoted.  0, or -1 if libyaml or memory failed. */
+int json_write_yaml(json_buf *b, const json_value *v);
 
 /* ---- RFC 6902 and base64 ------------------------------------------------- */
 

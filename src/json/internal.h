@@ -44,6 +44,10 @@ const json_value *json_get_n(const json_value *object, const char *key, size_t l
 /* A number value from its literal: text must be a valid JSON number. */
 json_value *json_number_from_text(json_arena *a, const char *text, size_t len);
 
+/* Would this text, written as a plain YAML scalar, read back as a string (and
+ * not as null, a boolean or a number)?  Shared by the YAML reader and writer. */
+bool json_yaml_plain_is_string(const char *s, size_t len);
+
 #define JSON_MAX_DEPTH 512
 
 #endif

@@ -181,22 +181,46 @@ static json_value *core_float(yreader *r, const char *s, yaml_mark_t mark)
     return v ? v : fail_at(r, mark, "out of memory");
 }
 
-static json_value *plain_scalar(yreader *r, const char *s, size_t len, yaml_mark_t mark)
+/* What the core schema makes of a plain scalar. */
+typedef enum { PLAIN_NULL, PLAIN_TRUE, PLAIN_FALSE, PLAIN_SPECIAL_FLOAT, PLAIN_DECIMAL, PLAIN_OCTAL, PLAIN_HEX,
+               PLAIN_FLOAT, PLAIN_STRING } plain_kind;
+
+static plain_kind classify_plain(const char *s)
 {
     static const char *const nulls[] = { "", "~", "null", "Null", "NULL", NULL };
     static const char *const trues[] = { "true", "True", "TRUE", NULL };
     static const char *const falses[] = { "false", "False", "FALSE", NULL };
     static const char *const specials[] = { ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf",
                                             "-.Inf", "-.INF", ".nan", ".NaN", ".NAN", NULL };
-    if (is_one_of(s, nulls)) return json_new_null(r->arena);
-    if (is_one_of(s, trues)) return json_new_bool(r->arena, true);
-    if (is_one_of(s, falses)) return json_new_bool(r->arena, false);
-    if (is_one_of(s, specials)) return fail_at(r, mark, "'%s' has no JSON equivalent (quote it to get a string)", s);
-    const char *digits = s + (*s == '-' || *s == '+');
-    if (all_in(digits, "0123456789")) return decimal_integer(r, s, mark);
-    if (strncmp(s, "0o", 2) == 0 && all_in(s + 2, "01234567")) return radix_integer(r, s + 2, 8, mark);
-    if (strncmp(s, "0x", 2) == 0 && all_in(s + 2, "0123456789abcdefABCDEF")) return radix_integer(r, s + 2, 16, mark);
-    if (is_core_float(s)) return core_float(r, s, mark);
+    if (is_one_of(s, nulls)) return PLAIN_NULL;
+    if (is_one_of(s, trues)) return PLAIN_TRUE;
+    if (is_one_of(s, falses)) return PLAIN_FALSE;
+    if (is_one_of(s, specials)) return PLAIN_SPECIAL_FLOAT;
+    if (all_in(s + (*s == '-' || *s == '+'), "0123456789")) return PLAIN_DECIMAL;
+    if (strncmp(s, "0o", 2) == 0 && all_in(s + 2, "01234567")) return PLAIN_OCTAL;
+    if (strncmp(s, "0x", 2) == 0 && all_in(s + 2, "0123456789abcdefABCDEF")) return PLAIN_HEX;
+    if (is_core_float(s)) return PLAIN_FLOAT;
+    return PLAIN_STRING;
+}
+
+bool json_yaml_plain_is_string(const char *s, size_t len)
+{
+    return strlen(s) == len && classify_plain(s) == PLAIN_STRING;
+}
+
+static json_value *plain_scalar(yreader *r, const char *s, size_t len, yaml_mark_t mark)
+{
+    switch (classify_plain(s)) {
+    case PLAIN_NULL: return json_new_null(r->arena);
+    case PLAIN_TRUE: return json_new_bool(r->arena, true);
+    case PLAIN_FALSE: return json_new_bool(r->arena, false);
+    case PLAIN_SPECIAL_FLOAT: return fail_at(r, mark, "'%s' has no JSON equivalent (quote it to get a string)", s);
+    case PLAIN_DECIMAL: return decimal_integer(r, s, mark);
+    case PLAIN_OCTAL: return radix_integer(r, s + 2, 8, mark);
+    case PLAIN_HEX: return radix_integer(r, s + 2, 16, mark);
+    case PLAIN_FLOAT: return core_float(r, s, mark);
+    case PLAIN_STRING: break;
+    }
     return json_new_string(r->arena, s, len);
 }
 

@@ -212,6 +212,38 @@ static void test_upstream_fixtures(void)
     }
 }
 
+/* JSON -> YAML -> JSON gives the same document, whatever the strings look like. */
+static void check_yaml_roundtrip(const char *json)
+{
+    json_value *v = json_parse(arena, json, strlen(json), NULL);
+    CHECK(v != NULL);
+    if (!v) return;
+    json_buf yaml;
+    json_buf_init(&yaml);
+    CHECK_INT(json_write_yaml(&yaml, v), 0);
+    json_error err;
+    json_value *back = json_parse_yaml(arena, yaml.data, yaml.len, &err);
+    CHECK(back && json_equal(v, back));
+    if (!back || !json_equal(v, back)) fprintf(stderr, "round trip of %s via\n%s\n", json, yaml.data);
+    json_buf_free(&yaml);
+}
+
+static void test_write_yaml(void)
+{
+    check_yaml_roundtrip("{\"a\":1,\"b\":[true,false,null],\"c\":{\"d\":\"e\"},\"f\":[],\"g\":{}}");
+    check_yaml_roundtrip("[\"true\",\"null\",\"~\",\"\",\"1.0\",\"0x1F\",\"0o7\",\".inf\",\"-.NaN\",\"007\",\"yes\"]");
+    check_yaml_roundtrip("[\"a: b\",\"- x\",\"#c\",\"'q'\",\"\\\"dq\\\"\",\"multi\\nline\\n\",\"trail \",\" lead\",\"tab\\there\"]");
+    check_yaml_roundtrip("{\"1\":\"x\",\"true\":\"y\",\"\":\"empty key\",\"k: v\":[1.5e3,-0,12345678901234567890]}");
+    check_yaml_roundtrip("[\"caf\u00e9 \u2603\",\"\\u0001ctl\",\"\\r\\n\",\"*alias\",\"&anchor\",\"!tag\",\"%pct\",\"@at\",\"`bt\"]");
+    check_yaml_roundtrip("[[[[]]],[{}],{\"a\":[{\"b\":[1]}]}]");
+    json_buf yaml;
+    json_buf_init(&yaml);
+    const char *meta = "{\"rules\":[{\"apiGroups\":[\"\"]}],\"mutating\":false}";
+    CHECK_INT(json_write_yaml(&yaml, json_parse(arena, meta, strlen(meta), NULL)), 0);
+    CHECK_STR(yaml.data, "---\nrules:\n- apiGroups:\n  - ''\nmutating: false\n");
+    json_buf_free(&yaml);
+}
+
 int main(void)
 {
     arena = json_arena_new(1 << 16);
@@ -221,6 +253,7 @@ int main(void)
     test_multi_document();
     test_malformed();
     test_kubewarden_shapes();
+    test_write_yaml();
     test_upstream_fixtures();
     json_arena_free(arena);
     TEST_DONE();
