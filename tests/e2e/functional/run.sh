@@ -461,6 +461,31 @@ EOF
     stop_server
 }
 
+test_daemon() {
+    local file pid="" out=$WORK/daemon.out
+    file=$(policies_file daemon <<'EOF'
+privileged:
+  module: @P@/pod-privileged.wasm
+EOF
+)
+    "$SERVER" --addr 127.0.0.1 --port 0 --readiness-probe-port 0 --policies "$file" --daemon \
+        --daemon-pid-file "$WORK/daemon.pid" --daemon-stdout-file "$out" >/dev/null 2>&1
+    check "--daemon: the foreground process exits 0" "$?" 0
+    for _ in $(seq 1 100); do grep -q ' ready ' "$out" 2>/dev/null && break; sleep 0.05; done
+    pid=$(cat "$WORK/daemon.pid" 2>/dev/null)
+    API=$(grep ' ready ' "$out" | sed -nE 's/.*[ "]port"?[=:]([0-9]+).*/\1/p')
+    post /validate/privileged "$REQ/pod_plain.json"
+    check "--daemon: serves" "$BODY" "$(review plain-1 "$ACCEPTED")"
+    check_has "--daemon: logs go to --daemon-stdout-file" "$(cat "$out")" "request evaluated"
+    if [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; then
+        for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+        if kill -0 "$pid" 2>/dev/null; then fail "--daemon: still running after SIGTERM"; kill -KILL "$pid"; else pass; fi
+        if [ -e "$WORK/daemon.pid" ]; then fail "--daemon: PID file left behind"; else pass; fi
+    else
+        fail "--daemon: no PID file or no process (pid '$pid')"
+    fi
+}
+
 for p in pod-privileged capabilities-psp raw-validation sleeping; do
     [ -f "$POL/$p.wasm" ] || fail "missing policy module $POL/$p.wasm (build it with make)"
 done
@@ -470,6 +495,7 @@ if [ -x "$SERVER" ]; then
     test_startup_errors
     test_reload
     test_body_limit
+    test_daemon
     test_timeout
 else
     fail "missing $SERVER"
