@@ -70,9 +70,27 @@ static void fail(script *s, const char *what, const char *fmt, ...)
     va_end(ap);
 }
 
+/*
+ * Messages that stand for the expected one because of the text-to-binary
+ * conversion, not the engine: wast2json writes no DataCount section for a
+ * module without data segments, so a `data.drop 0` that the text script calls
+ * invalid ("unknown data segment") is, as a binary, malformed with the
+ * reference decoder's "data count section required" (memory_init.wast).
+ */
+static const struct { const char *expected, *equivalent; } conversion_equivalents[] = {
+    { "unknown data segment", "data count section required" },
+};
+
 static bool message_matches(const char *got, const char *want)
 {
-    return got && want && strstr(got, want) != NULL;
+    if (!got || !want)
+        return false;
+    if (strstr(got, want))
+        return true;
+    for (size_t i = 0; i < sizeof conversion_equivalents / sizeof conversion_equivalents[0]; i++)
+        if (strcmp(want, conversion_equivalents[i].expected) == 0 && strstr(got, conversion_equivalents[i].equivalent))
+            return true;
+    return false;
 }
 
 /* ---- modules ------------------------------------------------------------- */
@@ -204,8 +222,10 @@ static int parse_args(const json_value *args, const wasm_functype_info *type, ui
 
 static int invoke(wasm_instance *inst, const json_value *action, outcome *out)
 {
-    const char *field = json_get_string(action, "field");
-    wasm_funcinst *func = field ? wasm_instance_export_func(inst, field) : NULL;
+    /* Export names may hold NUL bytes (names.wast): look them up by length. */
+    const json_value *name = json_get(action, "field");
+    const char *field = name && name->type == JSON_STRING ? name->u.str : NULL;
+    wasm_funcinst *func = field ? wasm_instance_export_func_len(inst, field, name->len) : NULL;
     wasm_functype_info type;
     if (!func) {
         snprintf(out->problem, sizeof out->problem, "no exported function \"%s\"", field ? field : "");
