@@ -67,15 +67,15 @@ static uint8_t *read_file(const char *path, size_t *len)
     return data;
 }
 
-static void print_signature(const char *name, const wasm_functype_info *type)
+static void print_signature(FILE *out, const char *name, const wasm_functype_info *type)
 {
-    printf("%s(", name);
+    fprintf(out, "%s(", name);
     for (uint32_t i = 0; i < type->nparams; i++)
-        printf("%s%s", i ? " " : "", valtype_name(type->params[i]));
-    printf(") -> (");
+        fprintf(out, "%s%s", i ? " " : "", valtype_name(type->params[i]));
+    fprintf(out, ") -> (");
     for (uint32_t i = 0; i < type->nresults; i++)
-        printf("%s%s", i ? " " : "", valtype_name(type->results[i]));
-    printf(")\n");
+        fprintf(out, "%s%s", i ? " " : "", valtype_name(type->results[i]));
+    fprintf(out, ")\n");
 }
 
 static void list_exports(const wasm_module *module)
@@ -85,7 +85,7 @@ static void list_exports(const wasm_module *module)
         wasm_export_info info;
         wasm_module_export(module, i, &info);
         if (info.kind == WASM_EXTERN_FUNC)
-            print_signature(info.name, &info.func);
+            print_signature(stdout, info.name, &info.func);
     }
 }
 
@@ -178,7 +178,7 @@ static int call_export(wasm_instance *inst, const char *name, int argc, char **a
     if ((uint32_t)argc != type.nparams) {
         fprintf(stderr, "wasm-run: %s takes %u argument%s, %d given: ", name, type.nparams,
                 type.nparams == 1 ? "" : "s", argc);
-        print_signature(name, &type);
+        print_signature(stderr, name, &type);
         return 1;
     }
     uint32_t nslots = type.nparams > type.nresults ? type.nparams : type.nresults;
