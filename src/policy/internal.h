@@ -39,7 +39,6 @@ struct policy_module {
     json_arena *meta_arena;          /* holds meta.doc */
     policy_metadata meta;
     wasm_module *wasm;
-    wasm_instance *template_instance;/* the initialised instance the snapshot was taken of */
     wasm_snapshot *snapshot;
 };
 

@@ -11,17 +11,6 @@
 
 #include "internal.h"
 
-static const char *mode_name(policy_exec_mode mode)
-{
-    switch (mode) {
-    case POLICY_EXEC_WAPC: return "kubewarden-wapc";
-    case POLICY_EXEC_WASI: return "wasi";
-    case POLICY_EXEC_OPA: return "opa";
-    case POLICY_EXEC_GATEKEEPER: return "gatekeeper";
-    }
-    return "unknown";
-}
-
 static int sha256_hex(const uint8_t *bytes, size_t len, char out[65])
 {
     unsigned char md[32];
@@ -37,8 +26,6 @@ static void module_free(policy_module *m)
 {
     if (m->snapshot)
         wasm_snapshot_free(m->snapshot);
-    if (m->template_instance)
-        wasm_instance_free(m->template_instance);
     if (m->wasm)
         wasm_module_free(m->wasm);
     if (m->meta_arena)
@@ -46,31 +33,13 @@ static void module_free(policy_module *m)
     free(m);
 }
 
-/* Rego modules export opa_* functions; running them as waPC/WASI would only fail later. */
-static bool looks_like_rego(const wasm_module *w)
-{
-    uint32_t n = wasm_module_export_count(w);
-    for (uint32_t i = 0; i < n; i++) {
-        wasm_export_info e;
-        wasm_module_export(w, i, &e);
-        if (strncmp(e.name, "opa_", 4) == 0)
-            return true;
-    }
-    return false;
-}
-
 /* The exports the mode's protocol needs; -1 with a message naming the missing one. */
 static int check_exports(const policy_module *m, char *err, size_t errlen)
 {
-    if (looks_like_rego(m->wasm)) {
-        snprintf(err, errlen, "the module is a Rego policy (it exports opa_* functions), not a %s one: "
-                 "use the opa or gatekeeper execution mode", mode_name(m->mode));
-        return -1;
-    }
     const char *entry = m->mode == POLICY_EXEC_WAPC ? "__guest_call" : "_start";
     if (wasm_module_find_export(m->wasm, entry, WASM_EXTERN_FUNC) < 0) {
         snprintf(err, errlen, "the module does not export the function '%s' a %s policy needs",
-                 entry, mode_name(m->mode));
+                 entry, policy_exec_mode_name(m->mode));
         return -1;
     }
     if (wasm_module_find_export(m->wasm, "memory", WASM_EXTERN_MEMORY) < 0) {
@@ -80,11 +49,26 @@ static int check_exports(const policy_module *m, char *err, size_t errlen)
     return 0;
 }
 
+static int run_wapc_init(policy_module *m, wasm_instance *template, char *err, size_t errlen)
+{
+    json_arena *a = json_arena_new(4096);
+    if (!a) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    eval_ctx e;
+    eval_ctx_init(&e, m->rt, NULL, a);
+    int rc = wapc_init_instance(&e, template, policy_default_timeout_ns(m->rt), err, errlen);
+    eval_ctx_free(&e);
+    json_arena_free(a);
+    return rc;
+}
+
 /* Compiles, instantiates, initialises and snapshots `m`. */
 static int module_prepare(policy_module *m, const uint8_t *wasm, size_t len, char *err, size_t errlen)
 {
     if (m->mode == POLICY_EXEC_OPA || m->mode == POLICY_EXEC_GATEKEEPER) {
-        snprintf(err, errlen, "execution mode %s is not supported yet", mode_name(m->mode));
+        snprintf(err, errlen, "execution mode %s is not supported yet", policy_exec_mode_name(m->mode));
         return -1;
     }
     wasm_error werr = { { 0 }, WASM_OK };
@@ -93,35 +77,45 @@ static int module_prepare(policy_module *m, const uint8_t *wasm, size_t len, cha
         snprintf(err, errlen, "invalid module: %s", werr.message);
         return -1;
     }
+    /* Rego modules export opa_* functions; run as waPC/WASI they would only fail later. */
+    if (policy_module_is_rego(wasm, len)) {
+        snprintf(err, errlen, "the module is a Rego policy (it exports opa_* functions), not a %s one: "
+                 "use the opa or gatekeeper execution mode", policy_exec_mode_name(m->mode));
+        return -1;
+    }
     if (check_exports(m, err, errlen) < 0)
         return -1;
     const wasm_linker *linker = m->mode == POLICY_EXEC_WAPC ? m->rt->wapc_linker : m->rt->wasi_linker;
-    m->template_instance = wasm_instantiate(m->wasm, linker, NULL, &werr);
-    if (!m->template_instance) {
+    wasm_instance *template = wasm_instantiate(m->wasm, linker, NULL, &werr);
+    if (!template) {
         snprintf(err, errlen, "cannot instantiate the module: %s", werr.message);
         return -1;
     }
-    if (m->mode == POLICY_EXEC_WAPC) {
-        json_arena *a = json_arena_new(4096);
-        if (!a) {
-            snprintf(err, errlen, "out of memory");
-            return -1;
+    int rc = m->mode == POLICY_EXEC_WAPC ? run_wapc_init(m, template, err, errlen) : 0;
+    if (rc == 0) {
+        /* The snapshot copies what it needs: the template is not kept. */
+        wasm_instance_set_userdata(template, NULL);
+        m->snapshot = wasm_snapshot_take(template, &werr);
+        if (!m->snapshot) {
+            snprintf(err, errlen, "cannot snapshot the initialised module: %s", werr.message);
+            rc = -1;
         }
-        eval_ctx e;
-        eval_ctx_init(&e, m->rt, NULL, a);
-        int rc = wapc_init_instance(&e, m->template_instance, policy_default_timeout_ns(m->rt), err, errlen);
-        eval_ctx_free(&e);
-        json_arena_free(a);
-        if (rc < 0)
-            return -1;
     }
-    wasm_instance_set_userdata(m->template_instance, NULL);
-    m->snapshot = wasm_snapshot_take(m->template_instance, &werr);
-    if (!m->snapshot) {
-        snprintf(err, errlen, "cannot snapshot the initialised module: %s", werr.message);
-        return -1;
+    wasm_instance_free(template);
+    return rc;
+}
+
+/* A module the engine refuses is reported as such; otherwise the metadata is at fault. */
+static void describe_metadata_failure(const uint8_t *wasm, size_t len, const char *merr, char *err, size_t errlen)
+{
+    wasm_error werr = { { 0 }, WASM_OK };
+    wasm_module *w = wasm_module_load(wasm, len, &werr);
+    if (w) {
+        wasm_module_free(w);
+        snprintf(err, errlen, "invalid policy metadata: %s", merr);
+    } else {
+        snprintf(err, errlen, "invalid module: %s", werr.message);
     }
-    return 0;
 }
 
 static policy_module *cache_find(policy_runtime *rt, const char *digest, policy_exec_mode mode)
@@ -146,7 +140,7 @@ policy_module *policy_module_load(policy_runtime *rt, const uint8_t *wasm, size_
     m->refs = 1;
     char merr[256];
     if (policy_metadata_read(m->meta_arena, wasm, len, &m->meta, merr, sizeof merr) < 0) {
-        snprintf(err, errlen, "invalid policy metadata: %s", merr);
+        describe_metadata_failure(wasm, len, merr, err, errlen);
         module_free(m);
         return NULL;
     }

@@ -244,6 +244,76 @@ static void test_threads(const policy *p)
     CHECK_INT(ok, 200);
 }
 
+/* The module bytes with an io.kubewarden.metadata custom section appended. */
+static uint8_t *with_metadata(const char *guest, const char *json, size_t *len)
+{
+    size_t n;
+    uint8_t *wasm = read_guest(guest, &n);
+    if (!wasm)
+        return NULL;
+    static const char name[] = "io.kubewarden.metadata";
+    size_t name_len = sizeof name - 1, body = 1 + name_len + strlen(json);
+    uint8_t *out = malloc(n + 16 + body), *w = out + n;
+    memcpy(out, wasm, n);
+    free(wasm);
+    *w++ = 0;                                   /* custom section */
+    for (size_t v = body;; v >>= 7) {           /* LEB128 size */
+        *w++ = (uint8_t)((v & 0x7f) | (v >= 0x80 ? 0x80 : 0));
+        if (v < 0x80)
+            break;
+    }
+    *w++ = (uint8_t)name_len;
+    memcpy(w, name, name_len), w += name_len;
+    memcpy(w, json, strlen(json)), w += strlen(json);
+    *len = (size_t)(w - out);
+    return out;
+}
+
+static void test_metadata(policy_runtime *rt)
+{
+    size_t len;
+    uint8_t *wasm = with_metadata("wasi_guest.wasm", "{\"executionMode\":\"wasi\",\"protocolVersion\":\"Unknown\"}",
+                                  &len);
+    policy_module *m = wasm ? policy_module_load(rt, wasm, len, NULL, err, sizeof err) : NULL;
+    CHECK(m && policy_module_mode(m) == POLICY_EXEC_WASI && policy_module_metadata(m)->present);
+    policy_module_release(m);
+    free(wasm);
+
+    wasm = with_metadata("wapc_guest.wasm", "{\"policyType\":\"raw\",\"mutating\":true}", &len);
+    m = wasm ? policy_module_load(rt, wasm, len, NULL, err, sizeof err) : NULL;
+    CHECK(m && policy_module_mode(m) == POLICY_EXEC_WAPC && policy_module_metadata(m)->mutating);
+    if (m) {
+        policy *p = make_policy(m, "raw", NULL, NULL, err, sizeof err);
+        CHECK(policy_is_raw(p));
+        /* raw: no DELETE rule, the patch is against the whole document */
+        CHECK(strstr(evaluate(p, "{\"uid\":\"mutate\",\"kind\":\"Pod\"}", NULL, out, sizeof out),
+                     "\"allowed\":true,\"patchType\":\"JSONPatch\""));
+        CHECK(strstr(evaluate(p, "{\"uid\":[1],\"x\":\"accept\"}", NULL, out, sizeof out), "{\"uid\":\"\","));
+        policy_free(p);
+        policy_options not_raw = { .raw = 0 };
+        p = make_policy(m, "forced", NULL, &not_raw, err, sizeof err);
+        CHECK(!policy_is_raw(p));
+        policy_free(p);
+        policy_module_release(m);
+    }
+    free(wasm);
+
+    wasm = with_metadata("wapc_guest.wasm", "{\"executionMode\":\"opa\"}", &len);
+    CHECK(wasm && policy_module_load(rt, wasm, len, NULL, err, sizeof err) == NULL);
+    CHECK_STR(err, "execution mode opa is not supported yet");
+    /* kwctl -e forces the mode over the metadata's */
+    policy_module_options force = { true, POLICY_EXEC_WAPC };
+    m = wasm ? policy_module_load(rt, wasm, len, &force, err, sizeof err) : NULL;
+    CHECK(m && policy_module_mode(m) == POLICY_EXEC_WAPC);
+    policy_module_release(m);
+    free(wasm);
+
+    wasm = with_metadata("wapc_guest.wasm", "{not json", &len);
+    CHECK(wasm && policy_module_load(rt, wasm, len, NULL, err, sizeof err) == NULL);
+    CHECK(strncmp(err, "invalid policy metadata: ", 25) == 0);
+    free(wasm);
+}
+
 static void test_writer(void)
 {
     json_arena *a = json_arena_new(256);
@@ -288,8 +358,10 @@ int main(int argc, char **argv)
         policy_free(p);
         policy_module_release(m);
     }
-    if (rt)
+    if (rt) {
         test_module_errors(rt);
+        test_metadata(rt);
+    }
     policy_runtime_free(rt);
     TEST_DONE();
 }
