@@ -6,6 +6,7 @@
  * One "use" = get an instance, call touch(pages) (one store per 4 KiB page),
  * free the instance.  The figure is the median of the uses, in microseconds.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,12 @@ static void put_section(bytes *module, uint8_t id, const bytes *content)
     put(module, content->data, content->len);
 }
 
+/* The initial memory: never zero, so a reset to zeros would show. */
+static uint8_t image_byte(uint32_t i)
+{
+    return (uint8_t)(i * 7 + 1) | 1;
+}
+
 /*
  * (module
  *   (memory (export "memory") PAGES)
@@ -96,7 +103,7 @@ static bytes build_module(uint32_t image_bytes)
     put_byte(&s, 1); put_byte(&s, 0); put_byte(&s, 0x41); put_byte(&s, 0); put_byte(&s, 0x0b);
     put_leb(&s, image_bytes);
     for (uint32_t i = 0; i < image_bytes; i++)
-        put_byte(&s, (uint8_t)(i * 7 + 1) | 1);
+        put_byte(&s, image_byte(i));
     put_section(&module, 11, &s);
     free(s.data);
     return module;
@@ -113,6 +120,23 @@ static wasm_instance *make_plain(void *ctx, wasm_error *err)
 static wasm_instance *make_from_snapshot(void *ctx, wasm_error *err)
 {
     return wasm_snapshot_instantiate(ctx, err);
+}
+
+/* Does a fresh instance show the image, whatever earlier uses wrote?  A benchmark of a wrong reset is no benchmark. */
+static bool fresh(make_fn make, void *ctx, uint32_t image_bytes)
+{
+    wasm_error err = { 0 };
+    wasm_instance *inst = make(ctx, &err);
+    wasm_memory *mem = inst ? wasm_instance_memory(inst) : NULL;
+    bool ok = mem != NULL;
+    for (uint32_t page = 0; ok && page < 32; page++) {
+        uint8_t byte;
+        uint32_t offset = page << 12;
+        ok = wasm_memory_read(mem, offset, &byte, 1) == 0 && byte == (offset < image_bytes ? image_byte(offset) : 0);
+    }
+    if (inst)
+        wasm_instance_free(inst);
+    return ok;
 }
 
 /* Median µs of `uses` uses, or -1 (message printed) on failure. */
@@ -164,6 +188,11 @@ static int bench_image(uint32_t image_mib)
         double snapshot = time_uses(make_from_snapshot, snap, dirty_pages[d], 2000);
         if (plain < 0 || snapshot < 0)
             status = -1;
+        if (!fresh(make_plain, pair, image_mib << 20) || !fresh(make_from_snapshot, snap, image_mib << 20)) {
+            printf("  %3u MiB %6u   WRONG: a new instance does not show the initial image\n", image_mib,
+                   dirty_pages[d]);
+            status = -1;
+        }
         printf("  %3u MiB %6u %18.1f %12.2f %9.0fx\n", image_mib, dirty_pages[d], plain, snapshot,
                snapshot > 0 ? plain / snapshot : 0);
         fflush(stdout);
