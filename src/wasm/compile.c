@@ -535,7 +535,7 @@ static bool op_end(compiler *c)
     frame *f = top_frame(c);
     if (f->kind == 0x04) {
         /* An if without else passes its parameters through as results. */
-        if (f->nparams != f->nresults || memcmp(f->params, f->results, f->nparams) != 0)
+        if (f->nparams != f->nresults || (f->nparams && memcmp(f->params, f->results, f->nparams) != 0))
             fail(c, "type mismatch: if without else must have matching parameters and results");
     }
     close_body(c);
@@ -1178,7 +1178,7 @@ static void compile_body(compiler *c)
     c->nlocals_total = (uint32_t)total;
     c->local_types = malloc(total ? total : 1);
     if (!c->local_types) fail(c, "out of memory");
-    memcpy(c->local_types, c->type->params, c->type->nparams);
+    if (c->type->nparams) memcpy(c->local_types, c->type->params, c->type->nparams);
     if (fn->nlocals) memcpy(c->local_types + c->type->nparams, fn->local_types, fn->nlocals);
     push_frame(c, 0, 0, NULL, c->type->nresults, c->type->results);
     for (;;) {
