@@ -34,3 +34,18 @@ test-policy: $(POLICY_UNIT)
 TEST_SUITES += test-policy
 SAN_SUITES  += test-policy
 .PHONY: test-policy
+
+# make bench-policy: the cost of one fresh-sandbox evaluation of P's pod-privileged
+# policy on a typical Pod CREATE (bench/json/review_small.json); results in
+# docs/performance.md (policy section).  Not part of `make test`.
+BENCH_POLICY_N ?= 20000
+
+$(B)/bench/policy/bench_policy: $(B)/bench/policy/bench_policy.o $(LIBS)
+	$(CC) $(LDFLAGS) $< $(LIBS) $(LDLIBS) -o $@
+
+bench-policy: $(B)/bench/policy/bench_policy $(B)/policies/pod-privileged.raw.wasm $(POLICY_GUEST_DIR)/wapc_order.wasm
+	$< -n $(BENCH_POLICY_N) $(B)/policies/pod-privileged.raw.wasm bench/json/review_small.json
+	$< -n $(BENCH_POLICY_N) $(B)/policies/pod-privileged.raw.wasm policies/pod-privileged/test_data/pod_plain.json
+	$< -n $(BENCH_POLICY_N) $(POLICY_GUEST_DIR)/wapc_order.wasm bench/json/review_small.json
+
+.PHONY: bench-policy
