@@ -254,13 +254,10 @@ typedef struct merged_set {
     size_t len, cap;
 } merged_set;
 
-static merged *merged_find_or_add(merged_set *set, const series *x)
+static merged *merged_add(merged_set *set, const series *x)
 {
-    for (size_t i = 0; i < set->len; i++)
-        if (strcmp(set->items[i].labels, x->labels) == 0)
-            return &set->items[i];
     if (set->len == set->cap) {
-        size_t cap = set->cap ? set->cap * 2 : 32;
+        size_t cap = set->cap ? set->cap * 2 : 64;
         merged *items = realloc(set->items, cap * sizeof *items);
         if (!items)
             return NULL;
@@ -274,18 +271,19 @@ static merged *merged_find_or_add(merged_set *set, const series *x)
     return m;
 }
 
-static void merge_shard(merged_set *set, metrics_shard *s)
+/* Copies one shard's series (the same label set may also be in other shards). */
+static void collect_shard(merged_set *set, metrics_shard *s)
 {
     pthread_mutex_lock(&s->lock);
     for (size_t i = 0; i < s->cap; i++) {
         const series *x = s->slots[i];
-        merged *m = x ? merged_find_or_add(set, x) : NULL;
+        merged *m = x ? merged_add(set, x) : NULL;
         if (!m)
             continue;
-        m->count += atomic_load_explicit(&x->count, memory_order_relaxed);
-        m->sum_ms += atomic_load_explicit(&x->sum_ms, memory_order_relaxed);
+        m->count = atomic_load_explicit(&x->count, memory_order_relaxed);
+        m->sum_ms = atomic_load_explicit(&x->sum_ms, memory_order_relaxed);
         for (size_t b = 0; b < BUCKETS; b++)
-            m->buckets[b] += atomic_load_explicit(&x->buckets[b], memory_order_relaxed);
+            m->buckets[b] = atomic_load_explicit(&x->buckets[b], memory_order_relaxed);
     }
     pthread_mutex_unlock(&s->lock);
 }
@@ -293,6 +291,27 @@ static void merge_shard(merged_set *set, metrics_shard *s)
 static int compare_merged(const void *a, const void *b)
 {
     return strcmp(((const merged *)a)->labels, ((const merged *)b)->labels);
+}
+
+/* Sorts by label text and sums neighbours with equal labels. */
+static void sum_equal_series(merged_set *set)
+{
+    if (!set->len)
+        return;
+    qsort(set->items, set->len, sizeof *set->items, compare_merged);
+    size_t out = 0;
+    for (size_t i = 1; i < set->len; i++) {
+        merged *dst = &set->items[out], *src = &set->items[i];
+        if (strcmp(dst->labels, src->labels) != 0) {
+            set->items[++out] = *src;
+            continue;
+        }
+        dst->count += src->count;
+        dst->sum_ms += src->sum_ms;
+        for (size_t b = 0; b < BUCKETS; b++)
+            dst->buckets[b] += src->buckets[b];
+    }
+    set->len = out + 1;
 }
 
 static void render_histogram(json_buf *out, const merged *m)
@@ -314,10 +333,9 @@ void metrics_render(metrics *m, json_buf *out)
     merged_set set = {NULL, 0, 0};
     pthread_mutex_lock(&m->lock);
     for (metrics_shard *s = m->shards; s; s = s->next)
-        merge_shard(&set, s);
+        collect_shard(&set, s);
     pthread_mutex_unlock(&m->lock);
-    if (set.len)
-        qsort(set.items, set.len, sizeof *set.items, compare_merged);
+    sum_equal_series(&set);
 
     json_buf_puts(out, "# HELP kubewarden_policy_evaluations_total Policy evaluations, by verdict\n"
                        "# TYPE kubewarden_policy_evaluations_total counter\n");
