@@ -8,4 +8,5 @@ test-e2e-transport: $(B)/policy-server $(E2E_TRANSPORT_POLICIES:%=$(B)/policies/
 	@tests/e2e/transport/run.sh $(B)
 
 TEST_SUITES += test-e2e-transport
+SAN_SUITES  += test-e2e-transport
 .PHONY: test-e2e-transport

@@ -1,0 +1,20 @@
+# Server load tests (S2), by hand, not part of `make test`:
+#
+#   make bench-server                   all scenarios, 10 s per run
+#   make bench-server BENCH_SECONDS=30  longer runs
+#
+# Needs wrk, h2load (nghttp2-client) and gnuplot; the ten-policy scenario reads
+# the upstream load-testing requests from $(SHARED) and is skipped without them.
+# Results: $(B)/bench/server/results.txt and *.png.  See bench/server/README.md.
+BENCH_SECONDS ?= 10
+SHARED        ?= ../shared
+BENCH_SERVER_POLICIES := $(patsubst policies/%/,%,$(dir $(wildcard policies/*/policy.c)))
+
+$(B)/bench/server/transport-server: $(B)/bench/server/transport-server.o $(B)/libserver.a $(B)/libjson.a
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+bench-server: $(B)/policy-server $(B)/bench/server/transport-server \
+              $(BENCH_SERVER_POLICIES:%=$(B)/policies/%.raw.wasm)
+	bench/server/run.sh $(B) $(SHARED) $(BENCH_SECONDS)
+
+.PHONY: bench-server
