@@ -10,3 +10,10 @@ METADATA_OBJS := $(B)/src/policy/metadata.o $(B)/src/policy/metadata_section.o
 $(B)/tests/test_metadata: $(B)/tests/unit/test_metadata.o $(METADATA_OBJS) $(B)/libjson.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# kwctl is its main (src/cli/kwctl.c) plus its commands (src/cli/kwctl/*.c):
+# an explicit rule, which make prefers to the one-file pattern rule for tools.
+KWCTL_OBJS := $(patsubst %.c,$(B)/%.o,$(wildcard src/cli/kwctl/*.c))
+
+$(B)/kwctl: $(B)/src/cli/kwctl.o $(KWCTL_OBJS) $(LIBS)
+	$(CC) $(LDFLAGS) $(B)/src/cli/kwctl.o $(KWCTL_OBJS) $(LIBS) $(LDLIBS) -o $@
