@@ -12,6 +12,7 @@
  *   settings_error  optional: settings must be rejected with exactly this message
  *   allowed         expected verdict
  *   message, code   optional expected rejection message / code
+ *   message_is_request  optional: the message is the request itself, as JSON
  *   mutated         optional: file holding the expected mutated object, or
  *                   false when the policy must not mutate
  */
@@ -81,6 +82,14 @@ static inline kw_val admission_request(kw_val doc, bool raw)
     if (!raw && kw_str_eq(kw_get(doc, "kind"), "AdmissionReview") && kw_present(kw_get(doc, "request")))
         return kw_get(doc, "request");
     return doc;
+}
+
+/* Whether message (a JSON string value) holds JSON equal to `request`. */
+static inline bool message_is(kw_val message, kw_val request)
+{
+    char *text = kw_str(message);
+    kw_val parsed;
+    return kw_parse(text, strlen(text), &parsed, NULL, 0) == 0 && kw_equal(parsed, request);
 }
 
 static inline char *join_path(const char *dir, const char *file)

@@ -103,6 +103,9 @@ static void run_case(const char *dir, kw_val tc)
               kw_is_true(want_allowed) ? "expected accepted" : "expected rejected", out);
         if (kw_present(kw_get(tc, "message")))
             check(kw_equal(kw_get(resp, "message"), kw_get(tc, "message")), name, "message", out);
+        if (kw_is_true(kw_get(tc, "message_is_request")))
+            check(message_is(kw_get(resp, "message"), admission_request(doc, kw_is_true(kw_get(tc, "raw")))),
+                  name, "message should be the request", out);
         if (kw_present(kw_get(tc, "code")))
             check(kw_equal(kw_get(resp, "code"), kw_get(tc, "code")), name, "code", out);
         check_mutation(dir, name, tc, resp, out);
