@@ -539,7 +539,8 @@ static void read_datacount(reader *r, wasm_module *m)
 static void read_body(reader *r, wasm_module *m, wasm_func *f, uint32_t index)
 {
     uint32_t size = read_len(r);
-    const uint8_t *start = r->p, *stop = start + size;
+    if (size > (size_t)(r->end - r->p)) fail_at(r, r->end, "unexpected end of section or function");
+    const uint8_t *stop = r->p + size;
     uint32_t groups = read_len(r);
     uint64_t total = 0;
     const uint8_t *locals_at = r->p;
@@ -672,6 +673,7 @@ static void read_module(reader *r, wasm_module *m)
             last_rank = section_rank[id];
         }
         uint32_t size = read_len(r);
+        if (size > (size_t)(r->end - r->p)) fail_at(r, r->end, "unexpected end of section or function");
         const uint8_t *stop = r->p + size;
         read_section(r, m, id, stop, &ndeclared);
         if (id == SEC_IMPORT || id == SEC_FUNC) {   /* the function space grew */
