@@ -49,3 +49,6 @@ bench-policy: $(B)/bench/policy/bench_policy $(B)/policies/pod-privileged.raw.wa
 	$< -n $(BENCH_POLICY_N) $(POLICY_GUEST_DIR)/wapc_order.wasm bench/json/review_small.json
 
 .PHONY: bench-policy
+
+# test_policy_real runs P's policies (mk/policies.mk builds them).
+$(B)/tests/test_policy_real: $(B)/policies/pod-privileged.raw.wasm $(B)/policies/capabilities-psp.raw.wasm
