@@ -109,6 +109,17 @@ int main(int argc, char **argv)
         test_timeouts(m);
         policy_module_release(m);
     }
+    /* Javy's import module name for host.call */
+    policy_module *javy = rt ? load_guest(rt, "wasi_javy.wasm", POLICY_EXEC_WASI, err, sizeof err) : NULL;
+    CHECK(javy != NULL);
+    if (javy) {
+        policy *p = make_policy(javy, "javy", NULL, NULL, err, sizeof err);
+        CHECK(strstr(evaluate(p, REQ("x"), NULL, out, sizeof out), "\"allowed\":true"));
+        CHECK_STR(logs.message, "javy");
+        CHECK_STR(logs.policy_id, "javy");
+        policy_free(p);
+        policy_module_release(javy);
+    }
     /* a WASI policy needs _start */
     CHECK(rt && load_guest(rt, "wapc_nocall.wasm", POLICY_EXEC_WASI, err, sizeof err) == NULL);
     CHECK_STR(err, "the module does not export the function '_start' a wasi policy needs");
