@@ -214,6 +214,7 @@ static void restore_state(const wasm_snapshot *s, wasm_instance *inst)
     atomic_store_explicit(&inst->interrupt, 0, memory_order_relaxed);
     inst->deadline_ns = 0;
     inst->depth = 0;
+    inst->stack_top = 0;
     inst->exit_code = 0;
     inst->trap_message[0] = '\0';
     inst->last_trap = WASM_OK;

@@ -176,7 +176,34 @@ static void test_segments(void)
     CHECK(wasm_table_get(tab, 0, &ref) == 0 && ref != 0);   /* the first segment stayed */
     CHECK(wasm_table_get(tab, 1, &ref) == 0 && ref == 0);
     CHECK(wasm_table_get(tab, 2, &ref) == -1);
-    wasm_module_free(m);
+    wasm_module *failed = m;      /* its function is in the table: keep the module */
+    /* ... and its function stays callable from another module, through the table */
+    wasm_module *caller;
+    wasm_instance *c = instantiate_wat(
+        "(module (import \"env\" \"tab\" (table 2 funcref)) (func (export \"call0\") (result i32)"
+        " (call_indirect (result i32) (i32.const 0))))", l, NULL, &caller, &err);
+    uint64_t res = 0;
+    CHECK(c != NULL);
+    if (c) {
+        CHECK_INT(wasm_call(c, wasm_instance_export_func(c, "call0"), NULL, &res), WASM_TRAP_INDIRECT_MISMATCH);
+        wasm_instance_free(c);
+    }
+    wasm_module_free(caller);
+    inst = instantiate_wat(
+        "(module (import \"env\" \"tab\" (table 2 funcref)) (func $f (result i32) (i32.const 5))"
+        " (elem (i32.const 0) $f) (elem (i32.const 2) $f))", l, NULL, &m, &err);
+    CHECK(inst == NULL && err.trap == WASM_TRAP_TABLE_OOB);
+    wasm_module *failed2 = m;
+    c = instantiate_wat(
+        "(module (import \"env\" \"tab\" (table 2 funcref)) (func (export \"call0\") (result i32)"
+        " (call_indirect (result i32) (i32.const 0))))", l, NULL, &caller, &err);
+    CHECK(c != NULL);
+    if (c) {
+        CHECK_INT(wasm_call(c, wasm_instance_export_func(c, "call0"), NULL, &res), WASM_OK);
+        CHECK_INT(res, 5);
+        wasm_instance_free(c);
+    }
+    wasm_module_free(caller);
     /* an empty segment just past the end still traps (offset > size) */
     inst = instantiate_wat("(module (import \"env\" \"mem\" (memory 1)) (data (i32.const 65537) \"\"))",
                            l, NULL, &m, &err);
@@ -184,7 +211,9 @@ static void test_segments(void)
     wasm_module_free(m);
     wasm_linker_free(l);
     wasm_memory_free(mem);
-    wasm_table_free(tab);
+    wasm_table_free(tab);         /* frees the failed instances the table retained */
+    wasm_module_free(failed);
+    wasm_module_free(failed2);
 }
 
 static void test_start_and_limits(void)

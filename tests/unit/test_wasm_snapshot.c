@@ -200,6 +200,38 @@ static void test_imported_memory_refused(void)
     wasm_memory_free(mem);
 }
 
+static wasm_trap host_seven(wasm_instance *caller, void *env, const uint64_t *args, uint64_t *results)
+{
+    results[0] = 7;
+    return WASM_OK;
+}
+
+/* Host functions in tables survive the linker and the template. */
+static void test_host_funcref(void)
+{
+    static const wasm_valtype i32[] = { WASM_I32 };
+    wasm_linker *l = wasm_linker_new();
+    wasm_linker_define_func(l, "env", "seven", NULL, 0, i32, 1, host_seven, NULL);
+    wasm_module *m = load_wat("(module (import \"env\" \"seven\" (func $s (result i32))) (table 1 funcref)"
+                              " (elem (i32.const 0) $s) (memory 1)"
+                              " (func (export \"call\") (result i32) (call_indirect (result i32) (i32.const 0))))");
+    wasm_error err;
+    wasm_instance *t = m ? wasm_instantiate(m, l, NULL, &err) : NULL;
+    wasm_snapshot *s = t ? wasm_snapshot_take(t, &err) : NULL;
+    CHECK(s != NULL);
+    wasm_linker_free(l);
+    wasm_instance_free(t);
+    if (s) {
+        for (int i = 0; i < 2; i++) {
+            wasm_instance *inst = wasm_snapshot_instantiate(s, &err);
+            CHECK_INT(call1(inst, "call", 0, 0, NULL), 7);
+            wasm_instance_free(inst);
+        }
+        wasm_snapshot_free(s);
+    }
+    wasm_module_free(m);
+}
+
 /* 1 MiB of initialised memory, one page dirtied per use: a sanity bound, not a benchmark. */
 static void test_reset_cost(void)
 {
@@ -235,6 +267,7 @@ int main(void)
     test_isolation(m);
     test_threads(m);
     test_imported_memory_refused();
+    test_host_funcref();
     test_reset_cost();
     wasm_module_free(m);
     TEST_DONE();
