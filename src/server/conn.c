@@ -451,6 +451,10 @@ void conn_handle_io(conn *c, uint32_t events)
 {
     if (c->fd < 0)
         return;
+    if (events & (EPOLLHUP | EPOLLERR)) {    /* reset, or both sides shut: nobody to answer */
+        conn_close(c);
+        return;
+    }
     c->ssl_wants_write = false;
     if (!c->handshake_done) {
         if (finish_handshake(c) < 0) {

@@ -246,6 +246,22 @@ static void test_slow_handler_does_not_block(void)
     CHECK(elapsed_ms(&t0) >= 900);
     close(a);
     close(b);
+
+    /* clients that leave (FIN, or RST) while their request runs */
+    a = tcp_connect(port);
+    b = tcp_connect(port);
+    req = "GET /slow/300 HTTP/1.1\r\n\r\n";
+    CHECK(send_all(a, req, strlen(req)) == 0);
+    CHECK(send_all(b, req, strlen(req)) == 0);
+    test_sleep_ms(50);
+    close(a);
+    struct linger reset = { 1, 0 };
+    setsockopt(b, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+    close(b);
+    clock_t cpu0 = clock();
+    test_sleep_ms(400);
+    CHECK(clock() - cpu0 < CLOCKS_PER_SEC / 10);   /* nobody spins on the dead sockets */
+    CHECK_INT(one_request(port, "GET /echo HTTP/1.1\r\n\r\n", buf, sizeof buf), 200);
     http_server_free(s);
 }
 

@@ -179,6 +179,12 @@ static void test_curl_and_nghttp(void)
              file("body.txt"), file("body.txt"), port, port, port);
     CHECK_INT(run_capture(cmd, buf, sizeof buf), 0);
     CHECK(strstr(buf, "/echo") && strstr(buf, "/slow/200") && strstr(buf, "/status/201"));
+    /* clients giving up while their request runs: the server stays healthy */
+    snprintf(cmd, sizeof cmd,
+             "curl -s --cacert %s --http2 --max-time 0.2 https://127.0.0.1:%d/slow/600 "
+             "https://127.0.0.1:%d/slow/600; curl -s --cacert %s --http1.1 --max-time 0.2 "
+             "https://127.0.0.1:%d/slow/600", file("root.pem"), port, port, file("root.pem"), port);
+    CHECK(run_capture(cmd, buf, sizeof buf) != 0);
     snprintf(cmd, sizeof cmd, "nghttp -d %s https://127.0.0.1:%d/echo 2>/dev/null", file("body.txt"), port);
     CHECK_INT(run_capture(cmd, buf, sizeof buf), 0);
     CHECK_STR(buf, "POST /echo - 2 5\nhello");
