@@ -260,8 +260,9 @@ int wasm_table_get(const wasm_table *table, uint32_t index, uint64_t *ref);
 
 /*
  * Captures memory, globals, tables and segment state of an instance that has
- * defined (not imported) memories and tables.  The instance stays usable.
- * Instances made from the snapshot share its imports (host functions).
+ * defined (not imported) tables.  The instance stays usable.  Instances made
+ * from the snapshot share its imports (host functions, globals), except an
+ * imported memory: each instance gets a private copy of it.
  */
 wasm_snapshot *wasm_snapshot_take(wasm_instance *instance, wasm_error *err);
 wasm_instance *wasm_snapshot_instantiate(wasm_snapshot *snapshot, wasm_error *err);

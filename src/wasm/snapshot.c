@@ -2,6 +2,9 @@
  * snapshot.c - capture an instance's state; hand out fresh instances in that
  * state from a pool.
  *
+ * An imported memory is captured like a defined one and becomes private to
+ * each instance made from the snapshot (sharing it would break isolation).
+ *
  * Restoring is proportional to what the previous user changed: the memory's
  * dirty granules (set by every store) are copied back from the image, or
  * zeroed above it, and the small state (globals, tables, dropped flags, the
@@ -39,6 +42,8 @@ struct wasm_snapshot {
     uint8_t *image;                  /* memory [0, image_len): the rest up to pages is zero */
     uint64_t image_len;
     uint32_t pages, max_pages;
+    bool has_max;                    /* the memory's declared maximum, for import matching */
+    uint32_t declared_max;
 
     snap_values globals;             /* defined globals */
     snap_values *tables;             /* defined tables, with their max */
@@ -97,6 +102,8 @@ static int capture_memory(wasm_snapshot *s, const wasm_memory *mem)
     memcpy(s->image, mem->base, len);
     s->pages = mem->pages;
     s->max_pages = mem->max_pages;
+    s->has_max = mem->has_max;
+    s->declared_max = mem->declared_max;
     return 0;
 }
 
@@ -120,7 +127,7 @@ static int capture(wasm_snapshot *s, const wasm_instance *t)
         s->func_imports[i] = f->inst ? (wasm_funcinst *)f : &s->imported_funcs[i];
     }
     memcpy(s->global_imports, t->globals, m->nglobal_imports * sizeof *s->global_imports);
-    if (t->own_mem && capture_memory(s, t->own_mem) < 0) return -1;
+    if (t->mem0 && capture_memory(s, t->mem0) < 0) return -1;
     uint64_t *globals = calloc(ndef_globals + 1, sizeof *globals);
     if (!globals) return -1;
     for (uint32_t i = 0; i < ndef_globals; i++) globals[i] = t->own_globals[i].value;
@@ -140,8 +147,8 @@ static int capture(wasm_snapshot *s, const wasm_instance *t)
 wasm_snapshot *wasm_snapshot_take(wasm_instance *t, wasm_error *err)
 {
     const wasm_module *m = t->module;
-    if (m->nmem_imports || m->ntable_imports) {
-        wasm_fail(err, "cannot snapshot an instance with imported memories or tables");
+    if (m->ntable_imports) {
+        wasm_fail(err, "cannot snapshot an instance with imported tables");
         return NULL;
     }
     wasm_snapshot *s = calloc(1, sizeof *s);
@@ -238,9 +245,8 @@ static wasm_instance *create_instance(wasm_snapshot *s, wasm_error *err)
                                     tt->limits.has_max, tt->limits.max, err) < 0)
             goto fail;
     }
-    if (m->nmems) {
-        const wasm_limits_decl *l = &m->mems[0];
-        inst->own_mem = wasm_memory_create(s->pages, s->max_pages, l->has_max, l->max, err);
+    if (m->nmems) {   /* defined or imported: each instance gets its own */
+        inst->own_mem = wasm_memory_create(s->pages, s->max_pages, s->has_max, s->declared_max, err);
         if (!inst->own_mem) goto fail;
         memcpy(inst->own_mem->base, s->image, s->image_len);
         inst->mems[0] = inst->mem0 = inst->own_mem;

@@ -181,23 +181,45 @@ static void test_threads(wasm_module *m)
     wasm_instance_free(t);
 }
 
-static void test_imported_memory_refused(void)
+/* An imported memory becomes private to each instance; imported tables are refused. */
+static void test_imported_memory(void)
 {
     wasm_linker *l = wasm_linker_new();
     wasm_memory *mem = wasm_memory_new(1, 0, false, NULL);
+    wasm_table *tab = wasm_table_new(WASM_FUNCREF, 1, 0, false, NULL);
     wasm_linker_define_memory(l, "env", "mem", mem);
-    wasm_module *m = load_wat("(module (import \"env\" \"mem\" (memory 1)))");
+    wasm_linker_define_table(l, "env", "tab", tab);
+    wasm_module *m = load_wat("(module (import \"env\" \"mem\" (memory 1)) (data (i32.const 5) \"opa\")"
+                              " (func (export \"poke\") (param i32 i32) (i32.store8 (local.get 0) (local.get 1))))");
     wasm_error err = {0};
     wasm_instance *inst = m ? wasm_instantiate(m, l, NULL, &err) : NULL;
+    wasm_snapshot *s = inst ? wasm_snapshot_take(inst, &err) : NULL;
+    CHECK(s != NULL);
+    if (s) {
+        wasm_instance *a = wasm_snapshot_instantiate(s, &err);
+        CHECK(a && wasm_instance_memory(a) != mem && byte_at(a, 5) == 'o');
+        call1(a, "poke", 5, 'X', NULL);
+        CHECK(wasm_memory_data(mem)[5] == 'o');       /* the host's memory is untouched */
+        wasm_instance_free(a);
+        a = wasm_snapshot_instantiate(s, &err);
+        CHECK(byte_at(a, 5) == 'o');
+        wasm_instance_free(a);
+        wasm_snapshot_free(s);
+    }
+    wasm_instance_free(inst);
+    wasm_module_free(m);
+    m = load_wat("(module (import \"env\" \"tab\" (table 1 funcref)))");
+    inst = m ? wasm_instantiate(m, l, NULL, &err) : NULL;
     CHECK(inst != NULL);
     if (inst) {
         CHECK(wasm_snapshot_take(inst, &err) == NULL);
-        CHECK(strstr(err.message, "imported") != NULL);
+        CHECK(strstr(err.message, "imported tables") != NULL);
         wasm_instance_free(inst);
     }
     wasm_module_free(m);
     wasm_linker_free(l);
     wasm_memory_free(mem);
+    wasm_table_free(tab);
 }
 
 static wasm_trap host_seven(wasm_instance *caller, void *env, const uint64_t *args, uint64_t *results)
@@ -266,7 +288,7 @@ int main(void)
     if (!m) TEST_DONE();
     test_isolation(m);
     test_threads(m);
-    test_imported_memory_refused();
+    test_imported_memory();
     test_host_funcref();
     test_reset_cost();
     wasm_module_free(m);
