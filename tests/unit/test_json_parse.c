@@ -265,6 +265,60 @@ static void test_arena_reuse(void)
     json_arena_free(a);
 }
 
+/* Random damage to valid documents: every result is an error or a document that
+ * writes, re-parses to an equal value and writes identically again.  The YAML
+ * reader gets the same bytes and must only succeed or fail. */
+static void test_mutations(void)
+{
+    static const char *const seeds[] = {
+        "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"u-1\","
+        "\"object\":{\"metadata\":{\"name\":\"p\",\"labels\":{\"a\":\"b\"}},\"spec\":{\"containers\":"
+        "[{\"name\":\"c\",\"image\":\"nginx\",\"securityContext\":{\"privileged\":true,\"runAsUser\":1000}}]}},"
+        "\"dryRun\":false,\"oldObject\":null}}",
+        "[1.5e-3,-0,\"\\u00e9\\ud83d\\ude00\\n\",\"h\xc3\xa9\",{},[],[[{\"k\":[true,false,null]}]]]",
+    };
+    uint64_t x = 88172645463325252ULL;
+    json_buf once, twice;
+    json_buf_init(&once);
+    json_buf_init(&twice);
+    int accepted = 0, consistent = 0;
+    json_arena *a = json_arena_new(0);
+    for (int i = 0; i < 20000; i++) {
+        char doc[512];
+        const char *seed = seeds[i % 2];
+        size_t len = strlen(seed);
+        memcpy(doc, seed, len);
+        for (int edits = 1 + (int)(x % 3); edits > 0; edits--) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            size_t at = (size_t)(x >> 8) % len;
+            switch (x % 4) {
+            case 0: len = at; break;                                               /* truncate */
+            case 1: doc[at] = (char)(x >> 40); break;                              /* overwrite */
+            case 2: memmove(doc + at, doc + at + 1, len - at - 1); len--; break;   /* delete */
+            default:                                                               /* duplicate */
+                if (len < sizeof doc - 1) { memmove(doc + at + 1, doc + at, len - at); len++; }
+            }
+            if (len == 0) break;
+        }
+        json_arena_reset(a);
+        json_value *v = json_parse(a, doc, len, NULL);
+        json_parse_yaml(a, doc, len, NULL);
+        if (!v) continue;
+        accepted++;
+        json_buf_reset(&once);
+        json_buf_reset(&twice);
+        json_write(&once, v);
+        json_value *back = json_parse(a, once.data, once.len, NULL);
+        if (back) json_write(&twice, back);
+        consistent += back && json_equal(v, back) && once.len == twice.len && memcmp(once.data, twice.data, once.len) == 0;
+    }
+    CHECK(accepted > 100);
+    CHECK_INT(consistent, accepted);
+    json_arena_free(a);
+    json_buf_free(&once);
+    json_buf_free(&twice);
+}
+
 int main(void)
 {
     arena = json_arena_new(1 << 16);
@@ -278,6 +332,7 @@ int main(void)
     test_equal();
     test_buf();
     test_arena_reuse();
+    test_mutations();
     json_arena_free(arena);
     TEST_DONE();
 }
