@@ -382,6 +382,50 @@ static void test_drain_on_stop(void)
     http_server_free(s);
 }
 
+/* Random bytes, random mutations of a valid request, and garbage after the
+ * HTTP/2 preface: every connection ends (answered or closed), the server lives. */
+static void test_garbage(void)
+{
+    http_server_config cfg = test_config();
+    cfg.request_timeout_ms = 300;
+    http_server *s = start(cfg);
+    int port = http_server_port(s, HTTP_LISTENER_API);
+    static const char valid[] = "POST /echo?a=b HTTP/1.1\r\nHost: x\r\nContent-Type: a/b\r\n"
+                                "Content-Length: 5\r\nExpect: 100-continue\r\n\r\nhello";
+    static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+    unsigned seed = 12345;
+    int ended = 0;
+    enum { ROUNDS = 60 };
+    for (int i = 0; i < ROUNDS; i++) {
+        char msg[600];
+        size_t len;
+        if (i % 3 == 0) {                     /* pure noise */
+            len = 1 + rand_r(&seed) % 500;
+            for (size_t k = 0; k < len; k++)
+                msg[k] = (char)rand_r(&seed);
+        } else if (i % 3 == 1) {              /* a valid request, a few bytes flipped */
+            len = sizeof valid - 1;
+            memcpy(msg, valid, len);
+            for (int k = 0; k < 3; k++)
+                msg[rand_r(&seed) % len] = (char)rand_r(&seed);
+        } else {                              /* HTTP/2 preface, then noise */
+            memcpy(msg, preface, sizeof preface - 1);
+            len = sizeof preface - 1 + 1 + rand_r(&seed) % 200;
+            for (size_t k = sizeof preface - 1; k < len; k++)
+                msg[k] = (char)rand_r(&seed);
+        }
+        int fd = tcp_connect(port);
+        send_all(fd, msg, len);
+        shutdown(fd, SHUT_WR);
+        if (peer_closed(fd, 2000))
+            ended++;
+        close(fd);
+    }
+    CHECK_INT(ended, ROUNDS);
+    CHECK_INT(one_request(port, "GET /echo HTTP/1.1\r\n\r\n", buf, sizeof buf), 200);
+    http_server_free(s);
+}
+
 static void test_start_errors(void)
 {
     char err[256];
@@ -413,6 +457,7 @@ int main(void)
     test_timeouts();
     test_h2c_prior_knowledge();
     test_drain_on_stop();
+    test_garbage();
     test_start_errors();
     TEST_DONE();
 }
