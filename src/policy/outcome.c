@@ -174,6 +174,8 @@ int policy_validate(const policy *p, json_arena *a, const json_value *request,
                     const char *request_text, size_t request_text_len, policy_response *out)
 {
     memset(out, 0, sizeof *out);
+    if (!request)
+        return -1;
     out->uid = request_uid(request);
     size_t len = 0;
     const char *input = validation_request(a, p, request, request_text, request_text_len, &len);

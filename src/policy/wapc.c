@@ -237,6 +237,20 @@ static void guest_call_outcome(eval_ctx *e, wasm_instance *inst, wasm_trap t, ui
         out->status = RUN_NO_MEMORY;
 }
 
+/* waPC guests have no use for stdio, but what they print is not dropped silently. */
+static void log_guest_output(eval_ctx *e)
+{
+    const wasi_buf *streams[2] = { &e->wasi.out, &e->wasi.err };
+    for (int i = 0; i < 2; i++) {
+        if (streams[i]->len == 0)
+            continue;
+        char *text = arena_strndup(e->arena, (const char *)streams[i]->data, streams[i]->len);
+        if (text)
+            policy_log(e->rt, POLICY_LOG_DEBUG, eval_policy_id(e), text,
+                       i == 0 ? "{\"stream\":\"stdout\"}" : "{\"stream\":\"stderr\"}");
+    }
+}
+
 void wapc_run(eval_ctx *e, const policy_module *m, uint64_t timeout_ns, const char *op,
               const char *payload, size_t payload_len, run_result *out)
 {
@@ -265,6 +279,7 @@ void wapc_run(eval_ctx *e, const policy_module *m, uint64_t timeout_ns, const ch
     arm_deadline(e, inst, timeout_ns);
     wasm_trap t = wasm_call(inst, fn, args, res);
     guest_call_outcome(e, inst, t, (uint32_t)res[0], out);
+    log_guest_output(e);
 
     wasm_instance_set_userdata(inst, NULL);
     wasm_instance_free(inst);

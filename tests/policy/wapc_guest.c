@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define WAPC(name) __attribute__((import_module("wapc"), import_name(name)))
 WAPC("__guest_request") void guest_request(char *op, char *msg);
@@ -169,6 +170,10 @@ static int validate(const char *msg)
         m[13] = (char)('0' + initialised / 10);
         m[14] = (char)('0' + initialised % 10);
         return respond_message(1, "", m, strlen(m));
+    }
+    if (strcmp(cmd, "print") == 0) {
+        write(1, "to stdout", 9);
+        return respond("{\"accepted\":true}");
     }
     if (strcmp(cmd, "console") == 0) {
         console_log("console says hi", 15);

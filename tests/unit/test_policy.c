@@ -87,6 +87,22 @@ static void test_guest_failures(policy *p)
               "{\"uid\":\"accept\",\"allowed\":true,\"auditAnnotations\":null,\"warnings\":null}");
 }
 
+static void test_guest_output(policy *p)
+{
+    CHECK(strstr(evaluate(p, REQ("console"), NULL, out, sizeof out), "\"allowed\":true"));
+    CHECK_STR(logs.message, "console says hi");
+    CHECK(logs.level == POLICY_LOG_INFO);
+    CHECK_STR(logs.policy_id, "test-policy");
+    CHECK(strstr(evaluate(p, REQ("print"), NULL, out, sizeof out), "\"allowed\":true"));
+    CHECK_STR(logs.message, "to stdout");
+    CHECK_STR(logs.extra, "{\"stream\":\"stdout\"}");
+    CHECK(logs.level == POLICY_LOG_DEBUG);
+    policy_response r;
+    json_arena *a = json_arena_new(256);
+    CHECK(policy_validate(p, a, NULL, NULL, 0, &r) == -1);
+    json_arena_free(a);
+}
+
 static void test_request_shape(policy *p)
 {
     /* the guest sees {"request":<request verbatim>,"settings":<settings>} */
@@ -349,6 +365,7 @@ int main(int argc, char **argv)
         test_mutation(p);
         test_guest_failures(p);
         test_request_shape(p);
+        test_guest_output(p);
         test_settings(m);
         test_protocol_version(m);
         test_isolation(p, rt);
