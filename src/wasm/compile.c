@@ -1169,9 +1169,90 @@ static void free_compiler(compiler *c)
     free(c->local_types);
 }
 
+/* ---- decoding only ----------------------------------------------------------- */
+
+/*
+ * The spec decodes a whole body before validating it, so a malformed
+ * instruction (bad LEB, illegal opcode, missing end) is reported even when an
+ * earlier instruction is also ill-typed.  This pass only walks the encoding.
+ */
+static void skip_u32s(compiler *c, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) read_u32(c);
+}
+
+static void skip_bytes(compiler *c, size_t n)
+{
+    if ((size_t)(c->end - c->p) < n) fail(c, "unexpected end of section or function");
+    c->p += n;
+}
+
+static void skip_prefix_fc(compiler *c)
+{
+    uint32_t sub = read_u32(c);
+    switch (sub) {
+    case 0: case 1: case 2: case 3: case 4: case 5: case 6: case 7: return;
+    case 8: read_u32(c); skip_bytes(c, 1); return;           /* memory.init seg 0 */
+    case 9: case 13: case 15: case 16: case 17: read_u32(c); return;
+    case 10: skip_bytes(c, 2); return;                       /* memory.copy 0 0 */
+    case 11: skip_bytes(c, 1); return;                       /* memory.fill 0 */
+    case 12: case 14: skip_u32s(c, 2); return;
+    default: fail(c, "illegal opcode 0xfc %u", sub);
+    }
+}
+
+static void scan_body(compiler *c)
+{
+    uint32_t depth = 1;
+    while (depth > 0) {
+        if (c->p >= c->end) fail(c, "unexpected end of section or function: END opcode expected");
+        c->instr = c->p;
+        uint8_t op = read_byte(c);
+        if (op >= 0x28 && op <= 0x3e) { skip_u32s(c, 2); continue; }      /* loads, stores */
+        if (op >= 0x45 && op <= 0xc4) continue;                           /* numeric */
+        switch (op) {
+        case 0x00: case 0x01: case 0x05: case 0x0f: case 0x1a: case 0x1b: case 0xd1: break;
+        case 0x02: case 0x03: case 0x04: {
+            uint8_t b = c->p < c->end ? *c->p : 0;
+            if (b == 0x40 || memchr(valtype_bytes, b, sizeof valtype_bytes) || b == WASM_V128) c->p++;
+            else read_leb(c, 33, true);
+            depth++;
+            break;
+        }
+        case 0x0b: depth--; break;
+        case 0x0c: case 0x0d: case 0x10: case 0xd2: read_u32(c); break;
+        case 0x20: case 0x21: case 0x22: case 0x23: case 0x24: case 0x25: case 0x26: read_u32(c); break;
+        case 0x0e: {
+            uint32_t n = read_u32(c);
+            if (n > (size_t)(c->end - c->p)) fail(c, "unexpected end of section or function");
+            skip_u32s(c, n + 1);
+            break;
+        }
+        case 0x11: skip_u32s(c, 2); break;
+        case 0x1c: {
+            uint32_t n = read_u32(c);
+            skip_bytes(c, n);
+            break;
+        }
+        case 0x3f: case 0x40: skip_bytes(c, 1); break;
+        case 0x41: read_leb(c, 32, true); break;
+        case 0x42: read_leb(c, 64, true); break;
+        case 0x43: skip_bytes(c, 4); break;
+        case 0x44: skip_bytes(c, 8); break;
+        case 0xd0: skip_bytes(c, 1); break;
+        case 0xfc: skip_prefix_fc(c); break;
+        case 0xfd: fail(c, "SIMD not supported");
+        default: fail(c, "illegal opcode 0x%02x", op);
+        }
+    }
+    if (c->p != c->end) fail(c, "section size mismatch: bytes after the function's end");
+    c->p = c->body;
+}
+
 static void compile_body(compiler *c)
 {
     const wasm_func *fn = &c->m->funcs[c->fidx];
+    scan_body(c);
     c->instr = c->p;
     uint64_t total = (uint64_t)c->type->nparams + fn->nlocals;
     if (total > MAX_FUNC_LOCALS) fail(c, "too many locals: %llu", (unsigned long long)total);
@@ -1181,11 +1262,7 @@ static void compile_body(compiler *c)
     if (c->type->nparams) memcpy(c->local_types, c->type->params, c->type->nparams);
     if (fn->nlocals) memcpy(c->local_types + c->type->nparams, fn->local_types, fn->nlocals);
     push_frame(c, 0, 0, NULL, c->type->nresults, c->type->results);
-    for (;;) {
-        if (c->p >= c->end) fail(c, "END opcode expected");
-        if (compile_instr(c)) break;
-    }
-    if (c->p != c->end) fail(c, "section size mismatch: bytes after the function's end");
+    while (!compile_instr(c)) {}
 }
 
 int wasm_compile_func(wasm_module *m, uint32_t idx, wasm_error *err)
