@@ -26,6 +26,7 @@ POLICY_NAMES   := $(patsubst policies/%/,%,$(dir $(wildcard policies/*/policy.c)
 POLICY_WASMS   := $(POLICY_NAMES:%=$(B)/policies/%.wasm)
 POLICY_NATIVE  := $(POLICY_NAMES:%=$(B)/policies-native/%)
 POLICY_RUNNER  := $(B)/tests/policy-runner
+SDK_TEST       := $(B)/tests/policy-sdk-test
 
 all: $(POLICY_WASMS)
 
@@ -50,12 +51,22 @@ $(POLICY_RUNNER): tests/policies/kwctl_runner.c tests/policies/cases.h $(SDK_SRC
 	$(CC) -std=c11 $(OPT) -g -Wall -Wextra -D_GNU_SOURCE -Isdk $(LDFLAGS) \
 		tests/policies/kwctl_runner.c $(filter-out sdk/wapc.c sdk/host.c,$(SDK_SRC)) -o $@
 
+$(SDK_TEST): tests/policies/test_sdk.c tests/unit/test.h $(SDK_SRC) $(SDK_HDR)
+	@mkdir -p $(@D)
+	$(CC) -std=c11 $(OPT) -g -Wall -Wextra -D_GNU_SOURCE -Isdk $(LDFLAGS) \
+		tests/policies/test_sdk.c $(filter-out sdk/wapc.c sdk/host.c,$(SDK_SRC)) -o $@
+
 policies: $(POLICY_WASMS)
 
-test-policies-native: $(POLICY_NATIVE)
-	@tests/policies/run-native.sh $(POLICY_NATIVE)
+test-policies-native: $(SDK_TEST) $(POLICY_NATIVE)
+	@tests/policies/run-native.sh $(SDK_TEST) $(POLICY_NATIVE)
 
-test-policies: $(POLICY_WASMS) $(B)/kwctl $(POLICY_RUNNER)
+test-$(SDK_TEST): tests/policies/test_sdk.c tests/unit/test.h $(SDK_SRC) $(SDK_HDR)
+	@mkdir -p $(@D)
+	$(CC) -std=c11 $(OPT) -g -Wall -Wextra -D_GNU_SOURCE -Isdk $(LDFLAGS) \
+		tests/policies/test_sdk.c $(filter-out sdk/wapc.c sdk/host.c,$(SDK_SRC)) -o $@
+
+policies: $(POLICY_WASMS) $(B)/kwctl $(POLICY_RUNNER)
 	@$(POLICY_RUNNER) own $(B)/kwctl $(B)/policies policies $(POLICY_NAMES)
 
 test-upstream-fixtures: $(POLICY_WASMS) $(B)/kwctl $(POLICY_RUNNER)

@@ -1,0 +1,198 @@
+/*
+ * test_sdk.c - unit tests of the policy SDK compiled natively: JSON reader
+ * (validation errors, navigation, strings), writer, splicing and regexps.
+ */
+#include "../../sdk/kw.h"
+#include "../unit/test.h"
+
+#include <stdint.h>
+
+static kw_val parse(const char *text)
+{
+    kw_val v = KW_NONE;
+    char err[96];
+    if (kw_parse(text, strlen(text), &v, err, sizeof err) != 0)
+        fprintf(stderr, "parse failed: %s: %s\n", text, err);
+    return v;
+}
+
+static const char *parse_error(const char *text)
+{
+    static char err[96];
+    kw_val v;
+    if (kw_parse(text, strlen(text), &v, err, sizeof err) == 0)
+        return "(parsed)";
+    return err;
+}
+
+static void test_parse_errors(void)
+{
+    CHECK_STR(parse_error(""), "unexpected end of input at offset 0");
+    CHECK_STR(parse_error("{\"a\" 1}"), "expected ':' after object key at offset 5");
+    CHECK_STR(parse_error("[1,2"), "expected ',' or ']' at offset 4");
+    CHECK_STR(parse_error("\"abc"), "unterminated string at offset 4");
+    CHECK_STR(parse_error("\"\\x\""), "bad escape in string at offset 1");
+    CHECK_STR(parse_error("\"\\ud800\""), "lone high surrogate at offset 7");
+    CHECK_STR(parse_error("\"\xc3\x28\""), "invalid UTF-8 in string at offset 1");
+    CHECK_STR(parse_error("01"), "trailing characters after JSON value at offset 1");
+    CHECK_STR(parse_error("-"), "bad number at offset 1");
+    CHECK_STR(parse_error("{} x"), "trailing characters after JSON value at offset 3");
+    CHECK_STR(parse_error("tru"), "unexpected character at offset 0");
+    char deep[601];
+    memset(deep, '[', 300);
+    memset(deep + 300, ']', 300);
+    deep[600] = '\0';
+    CHECK_STR(parse_error(deep), "nesting too deep at offset 256");
+    CHECK_STR(parse_error(" {\"a\":[1,2.5e3,true,null,\"\\u00e9\\ud83d\\ude00\"]} "), "(parsed)");
+}
+
+static void test_navigation(void)
+{
+    kw_val doc = parse("{\"spec\":{\"containers\":[{\"name\":\"a\"},{\"name\":\"b\",\"n\":-42}]},"
+                       "\"k\\\"ey\":1,\"t\":true,\"f\":false,\"z\":null,\"big\":123456789012345678901}");
+    CHECK(kw_typeof(doc) == KW_OBJECT);
+    kw_val containers = kw_path(doc, "spec.containers");
+    CHECK_INT(kw_len(containers), 2);
+    CHECK(kw_str_eq(kw_path(doc, "spec.containers.1.name"), "b"));
+    CHECK(!kw_present(kw_path(doc, "spec.containers.2.name")));
+    CHECK(!kw_present(kw_get(doc, "missing")));
+    CHECK(!kw_present(kw_get(containers, "name")));   /* not an object */
+    CHECK(kw_present(kw_get(doc, "k\"ey")));
+    int64_t n = 0;
+    CHECK(kw_int(kw_path(doc, "spec.containers.1.n"), &n) && n == -42);
+    CHECK(!kw_int(kw_get(doc, "big"), &n));
+    CHECK(kw_bool(kw_get(doc, "t"), false) && !kw_bool(kw_get(doc, "f"), true));
+    CHECK(kw_bool(kw_get(doc, "z"), true));
+    CHECK(kw_typeof(kw_get(doc, "z")) == KW_NULL);
+    kw_iter it = kw_iter_begin(doc);
+    kw_val k, v;
+    int members = 0;
+    while (kw_next_member(&it, &k, &v))
+        members++;
+    CHECK_INT(members, 6);
+}
+
+static void test_strings(void)
+{
+    kw_val s = parse("\"caf\\u00e9 \\\"q\\\" \\ud83d\\ude00\\n\"");
+    CHECK_STR(kw_str(s), "caf\xc3\xa9 \"q\" \xf0\x9f\x98\x80\n");
+    CHECK(kw_str_eq(s, "caf\xc3\xa9 \"q\" \xf0\x9f\x98\x80\n"));
+    CHECK(!kw_str_eq(s, "caf"));
+    CHECK_INT(kw_str_len(s), 15);
+    CHECK(kw_equal(parse("{\"a\":[1,\"x\"],\"b\":null}"), parse("{\"b\":null,\"a\":[1,\"\\u0078\"]}")));
+    CHECK(!kw_equal(parse("{\"a\":1}"), parse("{\"a\":1,\"b\":2}")));
+    CHECK(kw_contains_str(parse("[\"x\",\"y\"]"), "y"));
+    CHECK(!kw_contains_str(parse("[\"x\",\"y\"]"), "z"));
+}
+
+static void test_writer(void)
+{
+    kw_writer w = { 0 };
+    kw_w_obj(&w);
+    kw_w_key(&w, "s");
+    kw_w_str(&w, "a\"b\\c\n\x01");
+    kw_w_key(&w, "list");
+    kw_w_arr(&w);
+    kw_w_int(&w, INT64_MIN);
+    kw_w_bool(&w, true);
+    kw_w_null(&w);
+    kw_w_val(&w, parse("{\"x\":[]}"));
+    kw_w_end(&w);
+    kw_w_end(&w);
+    CHECK_STR(kw_buf_cstr(&w.buf),
+              "{\"s\":\"a\\\"b\\\\c\\n\\u0001\",\"list\":[-9223372036854775808,true,null,{\"x\":[]}]}");
+}
+
+static const char *spliced(kw_splice *sp)
+{
+    kw_val v = kw_splice_apply(sp);
+    return v.p ? kw_strndup(v.p, v.n) : "(overlap)";
+}
+
+static void test_splice(void)
+{
+    kw_val doc = parse("{\"a\":{},\"b\":[],\"c\":{\"x\":1},\"d\":[1]}");
+    kw_splice sp;
+    kw_splice_init(&sp, doc);
+    kw_splice_set(&sp, kw_get(doc, "a"), "k1", "1");
+    kw_splice_set(&sp, kw_get(doc, "a"), "k2", "2");
+    kw_splice_append(&sp, kw_get(doc, "b"), "\"p\"");
+    kw_splice_append(&sp, kw_get(doc, "b"), "\"q\"");
+    kw_splice_set(&sp, kw_get(doc, "c"), "x", "{\"new\":true}");
+    kw_splice_set(&sp, kw_get(doc, "c"), "y", "3");
+    kw_splice_append(&sp, kw_get(doc, "d"), "2");
+    CHECK_STR(spliced(&sp), "{\"a\":{\"k1\":1,\"k2\":2},\"b\":[\"p\",\"q\"],\"c\":{\"y\":3,\"x\":{\"new\":true}},\"d\":[1,2]}");
+    CHECK(kw_present(parse(spliced(&sp))));
+
+    kw_val pod = parse("{\"spec\":{\"containers\":[{\"name\":\"a\",\"securityContext\":null}]}}");
+    kw_val c = kw_path(pod, "spec.containers.0");
+    kw_splice_init(&sp, pod);
+    kw_splice_set_path(&sp, c, "securityContext.capabilities.drop", "[\"ALL\"]");
+    CHECK_STR(spliced(&sp), "{\"spec\":{\"containers\":[{\"name\":\"a\",\"securityContext\":"
+                            "{\"capabilities\":{\"drop\":[\"ALL\"]}}}]}}");
+
+    kw_splice_init(&sp, pod);
+    kw_splice_replace(&sp, kw_get(pod, "spec"), "{}");
+    kw_splice_replace(&sp, c, "{}");
+    CHECK_STR(spliced(&sp), "(overlap)");
+}
+
+static bool matches(const char *pattern, const char *text)
+{
+    char err[128];
+    kw_regex *re = kw_regex_compile(pattern, err, sizeof err);
+    if (!re) {
+        fprintf(stderr, "%s: %s\n", pattern, err);
+        return false;
+    }
+    return kw_regex_match(re, text, strlen(text));
+}
+
+static const char *regex_error(const char *pattern)
+{
+    static char err[128];
+    if (kw_regex_compile(pattern, err, sizeof err))
+        return "(compiled)";
+    return err;
+}
+
+static void test_regex(void)
+{
+    CHECK(matches("^cc-\\d+$", "cc-1234"));
+    CHECK(!matches("^cc-\\d+$", "cc-1234a"));
+    CHECK(matches("team-", "the team-infra"));
+    CHECK(!matches("^team-", "the team-infra"));
+    CHECK(matches("^(gold|silver)$", "silver"));
+    CHECK(!matches("^(gold|silver)$", "bronze"));
+    CHECK(matches("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "my-label-1"));
+    CHECK(!matches("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "my-label-"));
+    CHECK(matches("^a{2,3}$", "aaa") && !matches("^a{2,3}$", "aaaa") && !matches("^a{2,3}$", "a"));
+    CHECK(matches("^x{2}$", "xx") && matches("^a{,2}$", "a{,2}"));
+    CHECK(matches("^[[:upper:]]+\\.[^.]*$", "ABC.def") && !matches("^[[:upper:]]+$", "AbC"));
+    CHECK(matches("\\bword\\b", "a word here") && !matches("\\bword\\b", "swordfish"));
+    CHECK(matches("^(a*)*$", "aaaa") && matches("^(a|)+$", "aa"));
+    CHECK(matches("^.*?x", "abcx") && matches("^\\.\\*$", ".*"));
+    CHECK(matches("", "anything"));
+    CHECK(!matches("^(a+)+$", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab"));   /* bounded, no hang */
+    CHECK_STR(regex_error("^cc-[12$"), "error parsing regexp: missing closing ]: `[12$`");
+    CHECK_STR(regex_error("(ab"), "error parsing regexp: missing closing ): `(ab`");
+    CHECK_STR(regex_error("ab)"), "error parsing regexp: unexpected ): `ab)`");
+    CHECK_STR(regex_error("*a"), "error parsing regexp: missing argument to repetition operator: `*`");
+    CHECK_STR(regex_error("a**"), "error parsing regexp: invalid nested repetition operator: `**`");
+    CHECK_STR(regex_error("\\q"), "error parsing regexp: invalid escape sequence: `\\q`");
+    CHECK_STR(regex_error("[z-a]"), "error parsing regexp: invalid character class range: `z-a`");
+    CHECK_STR(regex_error("a\\"), "error parsing regexp: trailing backslash at end of expression: ``");
+    CHECK_STR(regex_error("a{2,1}"), "error parsing regexp: invalid repeat count: `{2,1}`");
+}
+
+int main(void)
+{
+    test_parse_errors();
+    test_navigation();
+    test_strings();
+    test_writer();
+    test_splice();
+    test_regex();
+    kw_arena_reset();
+    TEST_DONE();
+}
