@@ -61,12 +61,7 @@ policies: $(POLICY_WASMS)
 test-policies-native: $(SDK_TEST) $(POLICY_NATIVE)
 	@tests/policies/run-native.sh $(SDK_TEST) $(POLICY_NATIVE)
 
-test-$(SDK_TEST): tests/policies/test_sdk.c tests/unit/test.h $(SDK_SRC) $(SDK_HDR)
-	@mkdir -p $(@D)
-	$(CC) -std=c11 $(OPT) -g -Wall -Wextra -D_GNU_SOURCE -Isdk $(LDFLAGS) \
-		tests/policies/test_sdk.c $(filter-out sdk/wapc.c sdk/host.c,$(SDK_SRC)) -o $@
-
-policies: $(POLICY_WASMS) $(B)/kwctl $(POLICY_RUNNER)
+test-policies: $(POLICY_WASMS) $(B)/kwctl $(POLICY_RUNNER)
 	@$(POLICY_RUNNER) own $(B)/kwctl $(B)/policies policies $(POLICY_NAMES)
 
 test-upstream-fixtures: $(POLICY_WASMS) $(B)/kwctl $(POLICY_RUNNER)
