@@ -197,7 +197,8 @@ int policy_validate(const policy *p, json_arena *a, const json_value *request,
         policy_response_reject(out, out->uid, POLICY_MSG_TIMEOUT, 500);
         break;
     case RUN_FAILED:
-        msg = wasi ? r.failure : arena_printf(a, "internal server error: Guest call failure: %s", r.failure);
+        msg = arena_printf(a, wasi ? "internal server error: %s" : "internal server error: Guest call failure: %s",
+                           r.failure);
         if (!msg)
             return -1;
         policy_response_reject(out, out->uid, msg, 500);
@@ -224,24 +225,54 @@ int policy_validate(const policy *p, json_arena *a, const json_value *request,
 
 /* ---- settings ---------------------------------------------------------------------- */
 
-static void read_settings_response(json_arena *a, const run_result *r, policy_settings_result *out)
+/* Upstream prints waPC failures with Rust's Debug format: GuestCallFailure("<escaped text>"). */
+static const char *debug_guest_failure(json_arena *a, const char *text)
+{
+    json_buf b;
+    json_buf_init(&b);
+    json_buf_puts(&b, "Error invoking settings validation callback: GuestCallFailure(\"");
+    for (const unsigned char *s = (const unsigned char *)text; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            json_buf_printf(&b, "\\%c", *s);
+        else if (*s == '\n')
+            json_buf_puts(&b, "\\n");
+        else if (*s == '\t')
+            json_buf_puts(&b, "\\t");
+        else if (*s == '\r')
+            json_buf_puts(&b, "\\r");
+        else if (*s < 0x20 || *s == 0x7f)
+            json_buf_printf(&b, "\\u{%x}", *s);
+        else
+            json_buf_append(&b, s, 1);
+    }
+    json_buf_puts(&b, "\")");
+    const char *out = b.oom ? NULL : arena_strndup(a, b.data, b.len);
+    json_buf_free(&b);
+    return out;
+}
+
+/* -1 out of memory. */
+static int read_settings_response(json_arena *a, bool wasi, const run_result *r, policy_settings_result *out)
 {
     json_error jerr;
     const json_value *doc = json_parse(a, r->output, r->output_len, &jerr);
     const json_value *valid = doc ? json_get(doc, "valid") : NULL;
+    const char *why = NULL;
     if (!doc)
-        out->message = arena_printf(a, "error: %s", jerr.message);
+        why = jerr.message;
     else if (doc->type != JSON_OBJECT)
-        out->message = arena_printf(a, "error: invalid type: %s, expected struct SettingsValidationResponse",
-                                    json_type_name(doc));
+        why = arena_printf(a, "invalid type: %s, expected struct SettingsValidationResponse", json_type_name(doc));
     else if (!valid)
-        out->message = "error: missing field `valid`";
+        why = "missing field `valid`";
     else if (valid->type != JSON_TRUE && valid->type != JSON_FALSE)
-        out->message = "error: invalid type for `valid`, expected a boolean";
-    else {
+        why = "invalid type for `valid`, expected a boolean";
+    if (!why) {
         out->valid = valid->type == JSON_TRUE;
         out->message = json_get_string(doc, "message");
+        return 0;
     }
+    out->message = arena_printf(a, wasi ? "Cannot deserialize settings validation response: %s" : "error: %s", why);
+    return out->message ? 0 : -1;
 }
 
 int policy_validate_settings(const policy *p, json_arena *a, policy_settings_result *out)
@@ -257,19 +288,14 @@ int policy_validate_settings(const policy *p, json_arena *a, policy_settings_res
     case RUN_NO_MEMORY:
         return -1;
     case RUN_TIMEOUT:
-        out->message = "Error invoking settings validation callback: Guest call failure: "
-                       "guest code interrupted, execution deadline exceeded";
+        out->message = wasi ? POLICY_MSG_TIMEOUT
+                     : debug_guest_failure(a, "guest code interrupted, execution deadline exceeded");
         break;
     case RUN_FAILED:
-        out->message = wasi ? r.failure
-                     : arena_printf(a, "Error invoking settings validation callback: Guest call failure: %s",
-                                    r.failure);
-        if (!out->message)
-            return -1;
+        out->message = wasi ? r.failure : debug_guest_failure(a, r.failure);
         break;
     case RUN_OK:
-        read_settings_response(a, &r, out);
-        break;
+        return read_settings_response(a, wasi, &r, out);
     }
-    return 0;
+    return out->message ? 0 : -1;
 }

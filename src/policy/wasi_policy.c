@@ -75,6 +75,18 @@ static char *stream_text(eval_ctx *e, const wasi_buf *b)
     return arena_strndup(e->arena, b->len ? (const char *)b->data : "", b->len);
 }
 
+/* Upstream's text for a run that did not succeed (its WasiEvaluation error). */
+static const char *failure_text(eval_ctx *e, wasm_instance *inst, wasm_trap t, const char *err)
+{
+    if (t == WASM_TRAP_EXIT) {
+        int code = wasm_instance_exit_code(inst);
+        return arena_printf(e->arena, "program exited with code Some(%d); stderr set to '%s', error: "
+                            "'Exited with i32 exit status %d'", code, err, code);
+    }
+    return arena_printf(e->arena, "program exited with code None; stderr set to '%s', error: 'wasm trap: %s'",
+                        err, wasm_instance_trap_message(inst));
+}
+
 static void run_outcome(eval_ctx *e, wasm_instance *inst, wasm_trap t, run_result *out)
 {
     bool success = t == WASM_OK || (t == WASM_TRAP_EXIT && wasm_instance_exit_code(inst) == 0);
@@ -82,20 +94,23 @@ static void run_outcome(eval_ctx *e, wasm_instance *inst, wasm_trap t, run_resul
         out->status = RUN_TIMEOUT;
         return;
     }
+    out->status = RUN_FAILED;
     char *err = stream_text(e, &e->wasi.err);
+    if (!err) {
+        out->failure = "stderr pipe conversion error: invalid utf-8 sequence";
+        return;
+    }
     if (!success) {
-        out->status = RUN_FAILED;
-        out->failure = err ? err : "the policy's stderr is not valid UTF-8";
-        if (t != WASM_TRAP_EXIT)
-            policy_log(e->rt, POLICY_LOG_DEBUG, eval_policy_id(e), wasm_instance_trap_message(inst), NULL);
+        out->failure = failure_text(e, inst, t, err);
+        if (!out->failure)
+            out->status = RUN_NO_MEMORY;
         return;
     }
     if (e->wasi.err.len)
-        policy_log(e->rt, POLICY_LOG_WARN, eval_policy_id(e), err ? err : "(stderr is not valid UTF-8)", NULL);
+        policy_log(e->rt, POLICY_LOG_WARN, eval_policy_id(e), err, NULL);
     char *text = stream_text(e, &e->wasi.out);
     if (!text) {
-        out->status = RUN_FAILED;
-        out->failure = "the policy's stdout is not valid UTF-8";
+        out->failure = "stdout pipe conversion error: invalid utf-8 sequence";
         return;
     }
     out->status = RUN_OK;

@@ -191,6 +191,8 @@ static int validate_settings(const char *msg)
 {
     if (strstr(msg, "\"crash\""))
         return fail("settings exploded");
+    if (strstr(msg, "\"quote\""))
+        return fail("say \"hi\"\\\n");
     if (strstr(msg, "\"bad\""))
         return respond("{\"valid\":false,\"message\":\"the setting is bad\"}");
     if (strstr(msg, "\"garbage\""))

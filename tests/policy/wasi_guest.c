@@ -100,7 +100,13 @@ int main(int argc, char **argv)
     size_t len;
     char *input = read_all(stdin, &len);
     if (strcmp(argv[1], "validate-settings") == 0) {
-        if (strstr(input, "\"bad\""))
+        if (strstr(input, "\"crash\"")) {
+            fprintf(stderr, "settings crashed");
+            return 3;
+        }
+        if (strstr(input, "\"garbage\""))
+            printf("{\"valid\":");
+        else if (strstr(input, "\"bad\""))
             printf("{\"valid\":false,\"message\":\"wasi: bad settings\"}");
         else
             printf("{\"valid\":true}");

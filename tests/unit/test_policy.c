@@ -127,7 +127,12 @@ static void test_settings(policy_module *m)
     policy_free(p);
     p = make_policy(m, "s", "{\"x\":\"crash\"}", NULL, err, sizeof err);
     CHECK(policy_validate_settings(p, a, &s) == 0 && !s.valid);
-    CHECK_STR(s.message, "Error invoking settings validation callback: Guest call failure: settings exploded");
+    /* upstream formats the waPC error with Rust's Debug */
+    CHECK_STR(s.message, "Error invoking settings validation callback: GuestCallFailure(\"settings exploded\")");
+    policy_free(p);
+    p = make_policy(m, "s", "{\"x\":\"quote\"}", NULL, err, sizeof err);
+    CHECK(policy_validate_settings(p, a, &s) == 0 && !s.valid);
+    CHECK_STR(s.message, "Error invoking settings validation callback: GuestCallFailure(\"say \\\"hi\\\"\\\\\\n\")");
     policy_free(p);
     p = make_policy(m, "s", "{\"x\":\"garbage\"}", NULL, err, sizeof err);
     CHECK(policy_validate_settings(p, a, &s) == 0 && !s.valid && s.message && strncmp(s.message, "error: ", 7) == 0);

@@ -28,14 +28,16 @@ static void test_validate(policy *p)
               "{\"uid\":\"reject\",\"allowed\":false,\"status\":{\"message\":\"wasi says no\",\"code\":403},"
               "\"auditAnnotations\":null,\"warnings\":null}");
     CHECK(strstr(evaluate(p, REQ("mutate"), NULL, out, sizeof out), "\"patchType\":\"JSONPatch\",\"patch\":\""));
-    /* failure: the message is the guest's stderr */
+    /* failure: upstream's WasiEvaluation text, carrying the guest's stderr */
     CHECK_STR(evaluate(p, REQ("fail"), NULL, out, sizeof out),
-              "{\"uid\":\"fail\",\"allowed\":false,\"status\":{\"message\":\"something broke\",\"code\":500},"
-              "\"auditAnnotations\":null,\"warnings\":null}");
+              "{\"uid\":\"fail\",\"allowed\":false,\"status\":{\"message\":\"internal server error: program exited "
+              "with code Some(2); stderr set to 'something broke', error: 'Exited with i32 exit status 2'\","
+              "\"code\":500},\"auditAnnotations\":null,\"warnings\":null}");
     CHECK(strstr(evaluate(p, REQ("bad-output"), NULL, out, sizeof out),
                  "\"internal server error: Cannot deserialize policy validation response: "));
     CHECK_STR(evaluate(p, REQ("trap"), NULL, out, sizeof out),
-              "{\"uid\":\"trap\",\"allowed\":false,\"status\":{\"message\":\"\",\"code\":500},"
+              "{\"uid\":\"trap\",\"allowed\":false,\"status\":{\"message\":\"internal server error: program exited "
+              "with code None; stderr set to '', error: 'wasm trap: unreachable'\",\"code\":500},"
               "\"auditAnnotations\":null,\"warnings\":null}");
     /* stderr on success is logged as a warning */
     CHECK(strstr(evaluate(p, REQ("chatty"), NULL, out, sizeof out), "\"allowed\":true"));
@@ -66,6 +68,15 @@ static void test_settings(policy_module *m)
     p = make_policy(m, "wasi-settings", "{\"v\":\"bad\"}", NULL, err, sizeof err);
     CHECK(policy_validate_settings(p, a, &s) == 0 && !s.valid);
     CHECK_STR(s.message, "wasi: bad settings");
+    policy_free(p);
+    p = make_policy(m, "wasi-settings", "{\"v\":\"garbage\"}", NULL, err, sizeof err);
+    CHECK(policy_validate_settings(p, a, &s) == 0 && !s.valid);
+    CHECK(s.message && strncmp(s.message, "Cannot deserialize settings validation response: ", 49) == 0);
+    policy_free(p);
+    p = make_policy(m, "wasi-settings", "{\"v\":\"crash\"}", NULL, err, sizeof err);
+    CHECK(policy_validate_settings(p, a, &s) == 0 && !s.valid);
+    CHECK_STR(s.message, "program exited with code Some(3); stderr set to 'settings crashed', error: "
+              "'Exited with i32 exit status 3'");
     policy_free(p);
     json_arena_free(a);
     char v[32];
