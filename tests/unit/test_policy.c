@@ -169,6 +169,29 @@ static void test_isolation(policy *p, policy_runtime *rt)
     policy_module_release(m);
 }
 
+/* A guest that grows memory, and one that hands the host bad pointers. */
+static void test_hostile_guest(policy_runtime *rt)
+{
+    policy_module *m = load_guest(rt, "wapc_hostile.wasm", POLICY_EXEC_WAPC, err, sizeof err);
+    CHECK(m != NULL);
+    if (!m)
+        return;
+    policy *p = make_policy(m, "hostile", NULL, NULL, err, sizeof err);
+    for (int i = 0; i < 3; i++)        /* grown memory never leaks into the next sandbox */
+        CHECK(strstr(evaluate(p, REQ("grow"), NULL, out, sizeof out), "\"allowed\":true,\"status\":{\"code\":1}"));
+    static const char *const bad[] = { "request", "output", "hostcall", "utf8" };
+    static const char *const why[] = { "out of bounds memory access", "out of bounds memory access",
+                                       "out of bounds memory access", "the host call namespace is not valid UTF-8" };
+    for (int i = 0; i < 4; i++) {
+        char want[256];
+        snprintf(want, sizeof want, "\"internal server error: Guest call failure: %s\",\"code\":500", why[i]);
+        CHECK(strstr(evaluate(p, REQ(bad[i]), NULL, out, sizeof out), want));
+    }
+    CHECK(strstr(evaluate(p, REQ("x"), NULL, out, sizeof out), "\"code\":1}"));
+    policy_free(p);
+    policy_module_release(m);
+}
+
 static double seconds_since(const struct timespec *t0)
 {
     struct timespec t1;
@@ -374,6 +397,7 @@ int main(int argc, char **argv)
         test_settings(m);
         test_protocol_version(m);
         test_isolation(p, rt);
+        test_hostile_guest(rt);
         test_timeout(m);
         test_sharing(rt, m);
         test_threads(p);
