@@ -2,7 +2,10 @@
 # loopback with our C policies.  See tests/e2e/functional/run.sh.
 E2E_POLICIES := pod-privileged capabilities-psp raw-validation sleeping
 
-test-e2e: $(B)/policy-server $(E2E_POLICIES:%=$(B)/policies/%.wasm)
+# The policy layer's test guests (mk/policy.mk) drive guest logs, errors and traps.
+E2E_GUESTS   := wapc_guest wapc_init_loop
+
+test-e2e: $(B)/policy-server $(E2E_POLICIES:%=$(B)/policies/%.wasm) $(E2E_GUESTS:%=$(B)/tests/policy/%.wasm)
 	@tests/e2e/functional/run.sh $(B)
 
 TEST_SUITES += test-e2e

@@ -486,6 +486,54 @@ EOF
     fi
 }
 
+# The policy layer's test guest (tests/policy/wapc_guest.c) acts as the request
+# uid says: guest logs, guest errors and traps through the whole server.
+test_guest_behaviours() {
+    local file guest="$B/tests/policy/wapc_guest.wasm"
+    file=$(policies_file guest <<EOF
+guest:
+  module: $guest
+guest-custom:
+  module: $guest
+  message: "custom text"
+EOF
+)
+    if ! start_server "$file" --log-level debug; then fail "guest: server did not start"; cat "$LOG" >&2; return; fi
+    local head='{"request":{"kind":{"group":"","version":"v1","kind":"Pod"},"resource":{"group":"","version":"v1","resource":"pods"},"operation":"CREATE","userInfo":{},"uid":'
+    post_text /validate/guest "$head\"cap:kubewarden:tracing:log:log\"}}"
+    check_has "guest log call answered" "$BODY" '"allowed":true'
+    local line
+    line=$(grep 'hello from the guest' "$LOG" | head -n 1)
+    check_has "guest log line: level and target" "$line" " WARN policy_log: hello from the guest"
+    check_has "guest log line: policy id" "$line" "policy_id=guest"
+    post_text /validate/guest "$head\"error\"}}"
+    check_has "guest error: 500-coded rejection" "$BODY" '"allowed":false,"status":{"message":"internal server error: Guest call failure: '
+    post_text /validate/guest "$head\"trap\"}}"
+    check_has "guest trap: 500-coded rejection" "$BODY" '"allowed":false,"status":{"message":"internal server error: Guest call failure: unreachable","code":500}'
+    post_text /validate/guest-custom "$head\"trap\"}}"
+    check_has "custom message over a guest failure" "$BODY" '"status":{"message":"custom text","details":{"causes":[{"reason":null,"message":"internal server error: Guest call failure: unreachable","field":null}]},"code":500}'
+    get "$PROBE" /readiness
+    check "healthy after guest failures" "$CODE" 200
+    stop_server
+    check "exit 0 after guest failures" "$STATUS" 0
+
+    # a module whose initialisation never ends: a load error, 500 with --continue-on-errors
+    file=$(policies_file init-loop <<EOF
+stuck:
+  module: $B/tests/policy/wapc_init_loop.wasm
+ok:
+  module: $guest
+EOF
+)
+    if ! start_server "$file" --continue-on-errors --policy-timeout 1; then fail "init loop: server did not start"; cat "$LOG" >&2; return; fi
+    post_text /validate/stuck "$head\"accept\"}}"
+    check_has "init timeout: 500-coded rejection" "$BODY" '"allowed":false,"status":{"message":"Error while loading policy '"'"'stuck'"'"' from '
+    check_has "init timeout: says why" "$BODY" 'init interrupted, execution deadline exceeded'
+    post_text /validate/ok "$head\"accept\"}}"
+    check_has "other policies serve" "$BODY" '"allowed":true'
+    stop_server
+}
+
 for p in pod-privileged capabilities-psp raw-validation sleeping; do
     [ -f "$POL/$p.wasm" ] || fail "missing policy module $POL/$p.wasm (build it with make)"
 done
@@ -496,6 +544,7 @@ if [ -x "$SERVER" ]; then
     test_reload
     test_body_limit
     test_daemon
+    test_guest_behaviours
     test_timeout
 else
     fail "missing $SERVER"
