@@ -106,23 +106,28 @@ static double measure(subject *s, int runs)
     return per_op[runs / 2];
 }
 
-static char *read_file(const char *path, size_t *len)
+static int read_file(const char *path, json_buf *out, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    json_buf b;
-    json_buf_init(&b);
+    if (!f) {
+        snprintf(err, errlen, "cannot read %s", path);
+        return -1;
+    }
     char chunk[65536];
     size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) json_buf_append(&b, chunk, n);
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) json_buf_append(out, chunk, n);
     fclose(f);
-    *len = b.len;
-    return b.data;
+    json_error jerr;
+    json_arena *a = json_arena_new(0);
+    bool ok = json_parse(a, out->data, out->len, &jerr) != NULL;
+    json_arena_free(a);
+    if (!ok) snprintf(err, errlen, "%s: %s", path, jerr.message);
+    return ok ? 0 : -1;
 }
 
 static void report(const char *file, const char *what, double ns, size_t len)
 {
-    printf("%-28s %-22s %10.0f ns/doc %8.0f ns/KB %8.1f MB/s\n", file, what, ns, ns * 1024 / len, len / ns * 1e3);
+    printf("%-36s %-22s %10.0f ns/doc %8.0f ns/KB %8.1f MB/s\n", file, what, ns, ns * 1024 / len, len / ns * 1e3);
 }
 
 static void bench_other(subject *s, const char *soname, const char *load, const char *dump, const char *release,
@@ -130,7 +135,7 @@ static void bench_other(subject *s, const char *soname, const char *load, const 
 {
     void *lib = dlopen(soname, RTLD_NOW);
     if (!lib) {
-        printf("%-28s %-22s skipped (%s not installed)\n", file, s->name, soname);
+        printf("%-36s %-22s skipped (%s not installed)\n", file, s->name, soname);
         return;
     }
     s->load = (void *(*)(const char *, size_t, size_t, void *))dlsym(lib, load);
@@ -142,6 +147,30 @@ static void bench_other(subject *s, const char *soname, const char *load, const 
         report(file, s->name, measure(s, runs), s->len);
     }
     dlclose(lib);
+}
+
+/* Every subject on one document. */
+static void bench_document(const char *file, const char *text, size_t len, int runs)
+{
+    subject s = { .arena = json_arena_new(1 << 16), .text = text, .len = len };
+    json_buf_init(&s.out);
+    printf("%s: %zu bytes\n", file, len);
+    s.name = "kwc parse", s.once = ours_parse;
+    report(file, s.name, measure(&s, runs), s.len);
+    json_arena *keep = json_arena_new(1 << 16);
+    s.doc = json_parse(keep, s.text, s.len, NULL);
+    s.name = "kwc write", s.once = ours_write;
+    report(file, s.name, measure(&s, runs), s.len);
+    s.name = "kwc parse+write", s.once = ours_parse_write;
+    report(file, s.name, measure(&s, runs), s.len);
+    s.name = "jansson parse+write";
+    bench_other(&s, "libjansson.so.4", "json_loadb", "json_dumps", "json_delete", jansson_parse_write, file, runs);
+    s.name = "json-c parse+write";
+    bench_other(&s, "libjson-c.so.5", "json_tokener_parse", "json_object_to_json_string_ext", "json_object_put",
+                jsonc_parse_write, file, runs);
+    json_arena_free(keep);
+    json_arena_free(s.arena);
+    json_buf_free(&s.out);
 }
 
 int main(int argc, char **argv)
@@ -156,31 +185,27 @@ int main(int argc, char **argv)
         return 2;
     }
     for (int i = first; i < argc; i++) {
-        subject s = { .arena = json_arena_new(1 << 16) };
-        json_buf_init(&s.out);
-        if (!(s.text = read_file(argv[i], &s.len))) {
-            fprintf(stderr, "bench_json: cannot read %s\n", argv[i]);
+        json_buf text;
+        json_buf_init(&text);
+        char err[256];
+        if (read_file(argv[i], &text, err, sizeof err) < 0) {
+            fprintf(stderr, "bench_json: %s\n", err);
             return 1;
         }
-        const char *file = strrchr(argv[i], '/') ? strrchr(argv[i], '/') + 1 : argv[i];
-        printf("%s: %zu bytes\n", file, s.len);
-        s.name = "kwc parse", s.once = ours_parse;
-        report(file, s.name, measure(&s, runs), s.len);
-        json_arena *keep = json_arena_new(1 << 16);
-        s.doc = json_parse(keep, s.text, s.len, NULL);
-        s.name = "kwc write", s.once = ours_write;
-        report(file, s.name, measure(&s, runs), s.len);
-        s.name = "kwc parse+write", s.once = ours_parse_write;
-        report(file, s.name, measure(&s, runs), s.len);
-        s.name = "jansson parse+write";
-        bench_other(&s, "libjansson.so.4", "json_loadb", "json_dumps", "json_delete", jansson_parse_write, file, runs);
-        s.name = "json-c parse+write";
-        bench_other(&s, "libjson-c.so.5", "json_tokener_parse", "json_object_to_json_string_ext", "json_object_put",
-                    jsonc_parse_write, file, runs);
-        json_arena_free(keep);
-        json_arena_free(s.arena);
-        json_buf_free(&s.out);
-        free((char *)s.text);
+        const char *base = strrchr(argv[i], '/') ? strrchr(argv[i], '/') + 1 : argv[i];
+        /* The file as written, then compact as the API server sends it. */
+        json_arena *a = json_arena_new(1 << 16);
+        json_buf compact;
+        json_buf_init(&compact);
+        json_write(&compact, json_parse(a, text.data, text.len, NULL));
+        char label[300];
+        snprintf(label, sizeof label, "%s", base);
+        bench_document(label, text.data, text.len, runs);
+        snprintf(label, sizeof label, "%s (compact)", base);
+        bench_document(label, compact.data, compact.len, runs);
+        json_arena_free(a);
+        json_buf_free(&compact);
+        json_buf_free(&text);
     }
     return 0;
 }

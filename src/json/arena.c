@@ -15,16 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct arena_block {
-    struct arena_block *next;    /* older block */
-    size_t size, used;           /* bytes of data[] */
-    max_align_t data[];
-} arena_block;
-
-#define ARENA_ALIGN 8
 #define ARENA_MIN_BLOCK 4096
 
-static size_t align_up(size_t n) { return (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1); }
+static size_t align_up(size_t n) { return (n + JSON_ARENA_ALIGN - 1) & ~(size_t)(JSON_ARENA_ALIGN - 1); }
 
 static arena_block *block_new(size_t size)
 {
@@ -50,7 +43,7 @@ json_arena *json_arena_new(size_t initial_bytes)
 }
 
 /* Out of room in the current block: chain one at least twice as big. */
-static void *alloc_slow(json_arena *a, size_t bytes)
+void *json_arena_alloc_slow(json_arena *a, size_t bytes)
 {
     size_t size = a->head->size * 2;
     if (size < bytes) size = bytes;
@@ -64,15 +57,7 @@ static void *alloc_slow(json_arena *a, size_t bytes)
 
 void *json_arena_alloc(json_arena *a, size_t bytes)
 {
-    if (bytes > SIZE_MAX / 2) return NULL;
-    bytes = align_up(bytes ? bytes : 1);
-    arena_block *b = a->head;
-    if (b->size - b->used >= bytes) {
-        void *p = (char *)b->data + b->used;
-        b->used += bytes;
-        return p;
-    }
-    return alloc_slow(a, bytes);
+    return json_arena_bump(a, bytes);
 }
 
 char *json_arena_strdup(json_arena *a, const char *s, size_t len)

@@ -6,10 +6,14 @@
 
 #include "json.h"
 
-struct arena_block;
+typedef struct arena_block {
+    struct arena_block *next;    /* older block */
+    size_t size, used;           /* bytes of data[] */
+    max_align_t data[];
+} arena_block;
 
 struct json_arena {
-    struct arena_block *head;    /* newest block, the one being bumped */
+    arena_block *head;           /* newest block, the one being bumped */
     /* Scratch stack for the parsers: children of the open arrays and objects wait
      * here until their container closes and learns its size.  Heap, not arena:
      * it is reused across resets, and it survives a parse that fails. */
@@ -18,6 +22,25 @@ struct json_arena {
 };
 
 int json_scratch_reserve(json_arena *a, size_t bytes);
+
+#define JSON_ARENA_ALIGN 8
+
+/* `bytes` (already rounded up to JSON_ARENA_ALIGN, > 0) from a new block. */
+void *json_arena_alloc_slow(json_arena *a, size_t bytes);
+
+/* json_arena_alloc, inlined into the parser: the common case is a bump. */
+static inline void *json_arena_bump(json_arena *a, size_t bytes)
+{
+    if (bytes > SIZE_MAX / 2) return NULL;
+    bytes = bytes ? (bytes + JSON_ARENA_ALIGN - 1) & ~(size_t)(JSON_ARENA_ALIGN - 1) : JSON_ARENA_ALIGN;
+    arena_block *b = a->head;
+    if (b->size - b->used >= bytes) {
+        void *p = (char *)b->data + b->used;
+        b->used += bytes;
+        return p;
+    }
+    return json_arena_alloc_slow(a, bytes);
+}
 
 /* Arrays and objects have no capacity field: a container of length n is taken to
  * have room for the next power of two >= n items.  Everything that allocates

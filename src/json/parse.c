@@ -50,16 +50,39 @@ static const char *found(parser *ps)
     return "unexpected character";
 }
 
-static void skip_ws(parser *ps)
+/* Eight bytes at once, for the SWAR scans below. */
+static inline uint64_t load8(const char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+}
+
+#define BYTES(c) (0x0101010101010101ULL * (uint8_t)(c))
+
+/* Non-zero if some byte of w equals c (exact in the lowest such byte). */
+static inline uint64_t has_byte(uint64_t w, char c)
+{
+    uint64_t x = w ^ BYTES(c);
+    return (x - BYTES(1)) & ~x & BYTES(0x80);
+}
+
+/* Skips JSON whitespace; runs of eight spaces (indentation) go in one step. */
+static inline void skip_ws(parser *ps)
 {
     const char *p = ps->p, *end = ps->end;
-    while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
+    if (p < end && (unsigned char)*p > ' ') return;          /* compact input: nothing to skip */
+    for (;;) {
+        while (end - p >= 8 && load8(p) == BYTES(' ')) p += 8;
+        if (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
+        else break;
+    }
     ps->p = p;
 }
 
 static json_value *new_value(parser *ps, json_type type)
 {
-    json_value *v = json_arena_alloc(ps->arena, sizeof *v);
+    json_value *v = json_arena_bump(ps->arena, sizeof *v);
     if (!v) return fail_oom(ps);
     v->type = type;
     v->len = 0;
@@ -68,9 +91,17 @@ static json_value *new_value(parser *ps, json_type type)
 
 /* ---- strings ------------------------------------------------------------- */
 
-/* Bytes that end the fast scan of a string: quote, backslash, controls, non-ASCII. */
-static const unsigned char string_special[256] = {
-    [0 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x80 ... 0xff] = 1,
+/* Does any of these eight bytes end the fast scan of a string: a quote, a
+ * backslash, a control character or a non-ASCII byte? */
+static inline bool special8(uint64_t w)
+{
+    uint64_t control = (w - BYTES(0x20)) & ~w & BYTES(0x80);      /* some byte < 0x20 */
+    return (control | has_byte(w, '"') | has_byte(w, '\\') | (w & BYTES(0x80))) != 0;
+}
+
+/* The same test for one byte. */
+static const bool special[256] = {
+    [0 ... 0x1f] = true, ['"'] = true, ['\\'] = true, [0x80 ... 0xff] = true,
 };
 
 /* Length of the valid UTF-8 sequence at p (lead byte >= 0x80), or 0 if invalid. */
@@ -199,7 +230,8 @@ static long decode_string(parser *ps, const char *p, const char *end, char *out)
 static const char *parse_string(parser *ps, size_t *len_out)
 {
     const char *open = ps->p, *body = open + 1, *p = body, *end = ps->end;
-    while (p < end && !string_special[(unsigned char)*p]) p++;
+    while (end - p >= 8 && !special8(load8(p))) p += 8;
+    while (p < end && !special[(unsigned char)*p]) p++;
     bool plain = p < end && *p == '"';
     if (!plain) {
         /* Find the closing quote, stepping over escaped characters. */
@@ -207,7 +239,7 @@ static const char *parse_string(parser *ps, size_t *len_out)
         if (p >= end) return fail_at(ps, open, "unterminated string");
     }
     size_t raw = (size_t)(p - body);
-    char *s = json_arena_alloc(ps->arena, raw + 1);
+    char *s = json_arena_bump(ps->arena, raw + 1);
     if (!s) return fail_oom(ps);
     long n = (long)raw;
     if (plain) memcpy(s, body, raw);

@@ -64,13 +64,6 @@ void json_buf_append(json_buf *b, const void *data, size_t len)
 
 void json_buf_puts(json_buf *b, const char *s) { json_buf_append(b, s, strlen(s)); }
 
-static void buf_putc(json_buf *b, char c)
-{
-    if (!buf_reserve(b, 1)) return;
-    b->data[b->len++] = c;
-    b->data[b->len] = '\0';
-}
-
 void json_buf_printf(json_buf *b, const char *fmt, ...)
 {
     va_list ap;
@@ -91,62 +84,95 @@ void json_buf_printf(json_buf *b, const char *fmt, ...)
     if (!b->oom) b->len += (size_t)n;
 }
 
-/* The escape for each byte below 0x20, quote and backslash; 0 means "as is". */
-static const char short_escape[256] = {
-    ['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't', ['"'] = '"', ['\\'] = '\\',
+/* Appends without the terminating NUL: the writers below terminate once, at the end. */
+static inline void put(json_buf *b, const void *data, size_t len)
+{
+    if (!buf_reserve(b, len)) return;
+    memcpy(b->data + b->len, data, len);
+    b->len += len;
+}
+
+static inline void put_char(json_buf *b, char c)
+{
+    if ((b->cap - b->len > 1 && !b->oom) || buf_reserve(b, 1)) b->data[b->len++] = c;
+}
+
+static void terminate(json_buf *b)
+{
+    if (!b->oom && buf_reserve(b, 0)) b->data[b->len] = '\0';
+}
+
+/* For each byte: 0 if it is written as is, else the letter of its short escape,
+ * or 'u' for the \u00XX form. */
+static const char escape_of[256] = {
+    [0x00] = 'u', [0x01] = 'u', [0x02] = 'u', [0x03] = 'u', [0x04] = 'u', [0x05] = 'u', [0x06] = 'u',
+    [0x07] = 'u', ['\b'] = 'b', ['\t'] = 't', ['\n'] = 'n', [0x0b] = 'u', ['\f'] = 'f', ['\r'] = 'r',
+    [0x0e] = 'u', [0x0f] = 'u', [0x10] = 'u', [0x11] = 'u', [0x12] = 'u', [0x13] = 'u', [0x14] = 'u',
+    [0x15] = 'u', [0x16] = 'u', [0x17] = 'u', [0x18] = 'u', [0x19] = 'u', [0x1a] = 'u', [0x1b] = 'u',
+    [0x1c] = 'u', [0x1d] = 'u', [0x1e] = 'u', [0x1f] = 'u', ['"'] = '"', ['\\'] = '\\',
 };
 
-static bool needs_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
-
-void json_write_string(json_buf *b, const char *s, size_t len)
+static void put_string(json_buf *b, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
-    if (!buf_reserve(b, len + 2)) return;
-    buf_putc(b, '"');
+    put_char(b, '"');
     size_t run = 0;                           /* start of the pending unescaped run */
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (!needs_escape(c)) continue;
-        json_buf_append(b, s + run, i - run);
+        char e = escape_of[c];
+        if (!e) continue;
+        put(b, s + run, i - run);
         run = i + 1;
-        if (short_escape[c]) {
-            char esc[2] = { '\\', short_escape[c] };
-            json_buf_append(b, esc, 2);
+        if (e != 'u') {
+            char esc[2] = { '\\', e };
+            put(b, esc, 2);
         } else {
             char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-            json_buf_append(b, esc, 6);
+            put(b, esc, 6);
         }
     }
-    json_buf_append(b, s + run, len - run);
-    buf_putc(b, '"');
+    put(b, s + run, len - run);
+    put_char(b, '"');
 }
 
 /* Recursion depth is bounded by the documents' own: parsed ones by JSON_MAX_DEPTH. */
-void json_write(json_buf *b, const json_value *v)
+static void put_value(json_buf *b, const json_value *v)
 {
     switch (v->type) {
-    case JSON_NULL: json_buf_append(b, "null", 4); break;
-    case JSON_FALSE: json_buf_append(b, "false", 5); break;
-    case JSON_TRUE: json_buf_append(b, "true", 4); break;
-    case JSON_NUMBER: json_buf_append(b, v->u.num.text, v->u.num.text_len); break;
-    case JSON_STRING: json_write_string(b, v->u.str, v->len); break;
+    case JSON_NULL: put(b, "null", 4); break;
+    case JSON_FALSE: put(b, "false", 5); break;
+    case JSON_TRUE: put(b, "true", 4); break;
+    case JSON_NUMBER: put(b, v->u.num.text, v->u.num.text_len); break;
+    case JSON_STRING: put_string(b, v->u.str, v->len); break;
     case JSON_ARRAY:
-        buf_putc(b, '[');
+        put_char(b, '[');
         for (size_t i = 0; i < v->len; i++) {
-            if (i) buf_putc(b, ',');
-            json_write(b, v->u.items[i]);
+            if (i) put_char(b, ',');
+            put_value(b, v->u.items[i]);
         }
-        buf_putc(b, ']');
+        put_char(b, ']');
         break;
     case JSON_OBJECT:
-        buf_putc(b, '{');
+        put_char(b, '{');
         for (size_t i = 0; i < v->len; i++) {
-            if (i) buf_putc(b, ',');
-            json_write_string(b, v->u.members[i].key, v->u.members[i].key_len);
-            buf_putc(b, ':');
-            json_write(b, v->u.members[i].value);
+            if (i) put_char(b, ',');
+            put_string(b, v->u.members[i].key, v->u.members[i].key_len);
+            put_char(b, ':');
+            put_value(b, v->u.members[i].value);
         }
-        buf_putc(b, '}');
+        put_char(b, '}');
         break;
     }
+}
+
+void json_write_string(json_buf *b, const char *s, size_t len)
+{
+    put_string(b, s, len);
+    terminate(b);
+}
+
+void json_write(json_buf *b, const json_value *v)
+{
+    put_value(b, v);
+    terminate(b);
 }
