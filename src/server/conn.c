@@ -348,7 +348,15 @@ static uint64_t compute_deadline(const conn *c)
         return 0;                            /* the handler's time is the application's business */
     if (c->in.len > c->in.off)
         return c->request_start_ms + cfg->request_timeout_ms;
-    return c->idle_since_ms + cfg->idle_timeout_ms;
+    return idle_deadline(c);
+}
+
+/* While draining, a connection that has not yet sent its request gets the
+ * request timeout to do so, not the idle timeout. */
+uint64_t idle_deadline(const conn *c)
+{
+    const http_server_config *cfg = &c->srv->cfg;
+    return c->idle_since_ms + (c->srv->draining ? cfg->request_timeout_ms : cfg->idle_timeout_ms);
 }
 
 void conn_update(conn *c)
@@ -500,6 +508,7 @@ static void answer_probe(http_server *s, http_job *job)
 
 bool conn_dispatch(conn *c, http_job *job)
 {
+    c->served++;
     if (c->listener == HTTP_LISTENER_PROBE) {
         answer_probe(c->srv, job);
         return true;
@@ -533,21 +542,25 @@ void conn_timeout(conn *c)
     conn_close(c);
 }
 
+/* Connections that have served requests and hold nothing more are closed;
+ * requests already in the socket are read and served; a connection that has
+ * not sent its first request yet (just accepted, maybe still in its TLS
+ * handshake) gets the request timeout to send it: its client meant to. */
 void conn_begin_drain(conn *c)
 {
     if (c->fd < 0)
         return;
     if (!c->handshake_done) {
-        conn_close(c);
+        conn_update(c);
         return;
     }
-    /* Requests already in the socket are served: read them first. */
     conn_handle_io(c, EPOLLIN);
     if (c->fd < 0)
         return;
     if (c->proto == PROTO_H2) {
-        h2_drain(c);
-    } else if (c->busy == 0 && c->in.len == c->in.off) {
+        if (c->served)
+            h2_drain(c);                     /* else at its first stream (h2.c) */
+    } else if (c->busy == 0 && c->in.len == c->in.off && c->served) {
         c->closing = true;
     }
     conn_update(c);

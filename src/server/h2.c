@@ -146,6 +146,8 @@ static void dispatch(conn *c, h2_stream *st)
     st->dispatched = true;
     if (conn_dispatch(c, &st->job))
         respond(c, st);
+    if (c->srv->draining && !c->goaway_sent)
+        h2_drain(c);                         /* a connection opened as the stop began */
 }
 
 /* ---- nghttp2 callbacks ------------------------------------------------------------ */
@@ -337,6 +339,7 @@ void h2_job_done(conn *c, http_job *job)
 
 void h2_drain(conn *c)
 {
+    c->goaway_sent = true;
     nghttp2_submit_goaway(c->h2, NGHTTP2_FLAG_NONE, nghttp2_session_get_last_proc_stream_id(c->h2),
                           NGHTTP2_NO_ERROR, NULL, 0);
 }
@@ -351,7 +354,7 @@ bool h2_finished(conn *c)
 uint64_t h2_deadline(const conn *c)
 {
     const http_server_config *cfg = &c->srv->cfg;
-    uint64_t deadline = c->idle_since_ms + cfg->idle_timeout_ms;
+    uint64_t deadline = idle_deadline(c);
     for (const h2_stream *st = c->streams; st; st = st->next) {
         if (job_in_flight(st))
             return 0;

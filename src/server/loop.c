@@ -145,6 +145,9 @@ static void begin_drain(http_server *s)
     if (s->draining)
         return;
     s->draining = true;
+    accept_all(s, HTTP_LISTENER_API);        /* connections in the backlog are served too */
+    if (s->listen_fd[HTTP_LISTENER_PROBE] >= 0)
+        accept_all(s, HTTP_LISTENER_PROBE);
     close_listeners(s);
     server_log(s, HTTP_LOG_INFO, "stopping: draining %d connection(s)", s->n_conns);
     conn *c = s->conns;

@@ -78,6 +78,7 @@ typedef struct conn {
     bool in_graveyard;
     struct conn *grave_next;       /* closed, freed at the end of the loop iteration */
     int busy;                      /* jobs in flight */
+    unsigned served;               /* requests answered or handed to a worker so far */
     /* HTTP/1.1 */
     http_job job;                  /* the one request in flight on this connection */
     bool head_parsed;              /* the fields below describe the request at in.off */
@@ -87,6 +88,7 @@ typedef struct conn {
     char saved_byte;               /* byte overwritten by the body's NUL terminator */
     /* HTTP/2 */
     nghttp2_session *h2;
+    bool goaway_sent;
     struct h2_stream *streams;
 } conn;
 
@@ -116,6 +118,7 @@ struct http_server {
 uint64_t now_ms(void);
 void server_log(http_server *s, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void conn_update(conn *c);                      /* after any change: flush, close or re-arm */
+uint64_t idle_deadline(const conn *c);          /* idle timeout, or the request timeout when draining */
 
 /* conn.c */
 conn *conn_new(http_server *s, int fd, http_listener which);

@@ -349,12 +349,16 @@ static void test_drain_on_stop(void)
     int port = http_server_port(s, HTTP_LISTENER_API);
     enum { N = 4 };
     int fds[N];
+    int idle = tcp_connect(port);             /* an idle keep-alive connection */
+    CHECK(send_all(idle, "GET /echo HTTP/1.1\r\n\r\n", 22) == 0);
+    read_responses(idle, buf, sizeof buf, 1, 1000);
+    CHECK_INT(status_of(buf), 200);
     for (int i = 0; i < N; i++) {            /* 4 slow requests on 2 workers: 2 wait in the queue */
         fds[i] = tcp_connect(port);
         const char *req = "GET /slow/400 HTTP/1.1\r\n\r\n";
         CHECK(send_all(fds[i], req, strlen(req)) == 0);
     }
-    int idle = tcp_connect(port);             /* an idle keep-alive connection */
+    int fresh = tcp_connect(port);            /* connected, its request comes after the stop */
     int partial = tcp_connect(port);          /* a request still arriving when stop begins */
     const char *head = "POST /echo HTTP/1.1\r\nContent-Length: 6\r\n\r\nhal";
     CHECK(send_all(partial, head, strlen(head)) == 0);
@@ -366,6 +370,8 @@ static void test_drain_on_stop(void)
     test_sleep_ms(100);
     CHECK(tcp_connect(port) < 0);             /* no longer accepting */
     CHECK(send_all(partial, "ves", 3) == 0);
+    CHECK(peer_closed(idle, 100));            /* served already, nothing pending: closed at once */
+    CHECK(send_all(fresh, "GET /slow/100 HTTP/1.1\r\n\r\n", 27) == 0);
     pthread_join(t, NULL);
     CHECK(st.took_ms >= 500 && st.took_ms < 3000);
     for (int i = 0; i < N; i++) {
@@ -376,9 +382,11 @@ static void test_drain_on_stop(void)
     }
     read_responses(partial, buf, sizeof buf, 1, 1000);
     CHECK(strstr(buf, "POST /echo - 1 6\nhalves") != NULL);
-    CHECK(peer_closed(idle, 100));
+    read_responses(fresh, buf, sizeof buf, 1, 1000);
+    CHECK(strstr(buf, "Connection: close\r\n") != NULL && strstr(buf, "slept") != NULL);
     close(partial);
     close(idle);
+    close(fresh);
     http_server_free(s);
 }
 
