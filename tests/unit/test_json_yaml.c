@@ -141,6 +141,25 @@ static void test_kubewarden_shapes(void)
     int64_t t = 0;
     CHECK(json_is_integer(json_get(json_get(json_get(json_get(v, "group"), "policies"), "b"), "timeoutEvaluationSeconds"), &t) && t == 2);
 
+    const char *group =
+        "signed-or-trusted:\n"
+        "  policyMode: monitor\n"
+        "  expression: \"pgp() || (gh() && !latest())\"\n"
+        "  message: \"The group policy is rejected.\"\n"
+        "  policies:\n"
+        "    pgp:\n"
+        "      module: ghcr.io/example/verify:v1\n"
+        "      settings: {signatures: [{image: \"*\", pubKeys: [\"-----BEGIN PUBLIC KEY-----\"]}]}\n"
+        "    latest:\n"
+        "      module: ghcr.io/example/trusted-repos:v1\n"
+        "      settings: {tags: {reject: [latest]}}\n"
+        "      hostCapabilities: [\"oci/*\"]\n";
+    CHECK_STR(y(group), "{\"signed-or-trusted\":{\"policyMode\":\"monitor\",\"expression\":\"pgp() || (gh() && !latest())\","
+                        "\"message\":\"The group policy is rejected.\",\"policies\":{\"pgp\":{\"module\":"
+                        "\"ghcr.io/example/verify:v1\",\"settings\":{\"signatures\":[{\"image\":\"*\",\"pubKeys\":"
+                        "[\"-----BEGIN PUBLIC KEY-----\"]}]}},\"latest\":{\"module\":\"ghcr.io/example/trusted-repos:v1\","
+                        "\"settings\":{\"tags\":{\"reject\":[\"latest\"]}},\"hostCapabilities\":[\"oci/*\"]}}}}");
+
     const char *metadata =
         "rules:\n"
         "- apiGroups: [\"\"]\n"
