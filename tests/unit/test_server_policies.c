@@ -197,6 +197,40 @@ static void test_load_missing_file(void)
     CHECK(strstr(err, "/nonexistent/policies.yml") && strstr(err, "No such file"));
 }
 
+/* Random edits of a valid file give a parse or an error message, never a crash. */
+static void test_mutated_files(void)
+{
+    const char *valid = "p:\n  module: /x.wasm\n  policyMode: monitor\n  settings: {a: [1, 2]}\n"
+                        "g:\n  expression: \"a() || !b()\"\n  message: m\n  policies:\n"
+                        "    a: {module: file:///a.wasm, timeoutEvalSeconds: 2}\n    b: {module: ./b.wasm}\n";
+    static const char alphabet[] = "{}[]:,-'\"#&*!|>\n\t 0123456789abcxyz/\\";
+    size_t len = strlen(valid);
+    char text[512];
+    unsigned seed = 777;
+    int bad = 0;
+    for (int i = 0; i < 5000; i++) {
+        memcpy(text, valid, len + 1);
+        size_t n = len;
+        for (int edits = 1 + i % 3; edits > 0 && n > 0; edits--) {
+            seed = seed * 1103515245u + 12345u;
+            size_t at = (seed >> 8) % n;
+            seed = seed * 1103515245u + 12345u;
+            if ((seed >> 16) % 2)
+                text[at] = alphabet[(seed >> 4) % (sizeof alphabet - 1)];
+            else
+                memmove(text + at, text + at + 1, n-- - at);
+        }
+        policies_file pf;
+        err[0] = '\0';
+        int rc = policies_file_parse(&pf, text, n, err, sizeof err);
+        if (rc == 0)
+            policies_file_free(&pf);
+        else if (err[0] == '\0')
+            bad++;
+    }
+    CHECK_INT(bad, 0);
+}
+
 int main(void)
 {
     test_full_policy();
@@ -205,5 +239,6 @@ int main(void)
     test_groups();
     test_errors();
     test_load_missing_file();
+    test_mutated_files();
     TEST_DONE();
 }
