@@ -96,6 +96,20 @@ typedef struct dummies {
     wasm_functype_info *func_types;    /* env of each dummy function */
 } dummies;
 
+/* The module reports value types as bytes; the linker takes wasm_valtype arrays. */
+static void define_func(wasm_linker *linker, const wasm_import_info *imp, wasm_functype_info *env)
+{
+    wasm_valtype params[64], results[64];
+    if (imp->func.nparams > 64 || imp->func.nresults > 64)
+        return;
+    for (uint32_t i = 0; i < imp->func.nparams; i++)
+        params[i] = (wasm_valtype)imp->func.params[i];
+    for (uint32_t i = 0; i < imp->func.nresults; i++)
+        results[i] = (wasm_valtype)imp->func.results[i];
+    wasm_linker_define_func(linker, imp->module, imp->name, params, imp->func.nparams, results,
+                            imp->func.nresults, return_zeros, env);
+}
+
 /* Defines something of the right kind for every import (types are a guess for non-functions). */
 static void define_dummies(wasm_linker *linker, const wasm_module *module, dummies *d)
 {
@@ -107,9 +121,7 @@ static void define_dummies(wasm_linker *linker, const wasm_module *module, dummi
         switch (imp.kind) {
         case WASM_EXTERN_FUNC:
             d->func_types[i] = imp.func;
-            wasm_linker_define_func(linker, imp.module, imp.name, (const wasm_valtype *)imp.func.params,
-                                    imp.func.nparams, (const wasm_valtype *)imp.func.results,
-                                    imp.func.nresults, return_zeros, &d->func_types[i]);
+            define_func(linker, &imp, &d->func_types[i]);
             break;
         case WASM_EXTERN_MEMORY:
             if (d->nmemories < 8 && (d->memories[d->nmemories] = wasm_memory_new(1, 2, true, NULL)))

@@ -14,7 +14,7 @@ mkdir -p "$corpus" "$seeds"
 if [ -d "$suite" ]; then
     "$(dirname "$0")/../spec/convert.sh" "$suite" "$spec_out" >/dev/null || exit 1
     # One flat seed directory (libFuzzer reads directories, not globs).
-    find "$spec_out" -name '*.wasm' -exec cp -p {} "$seeds/" + 2>/dev/null
+    find "$spec_out" -name '*.wasm' ! -path '*/simd_*' -exec cp -p -t "$seeds/" {} +
 else
     echo "fuzz: $suite not found: seeding with the demo module only"
 fi
