@@ -4,6 +4,7 @@
  */
 #include "json.h"
 #include "test.h"
+#include "../../src/json/internal.h"      /* white box: the arena's blocks and scratch stack */
 
 #include <stdlib.h>
 
@@ -251,10 +252,38 @@ static void test_arena_reuse(void)
 {
     json_arena *a = json_arena_new(0);
     const char *doc = "{\"request\":{\"uid\":\"1\",\"object\":{\"metadata\":{\"labels\":{\"a\":\"b\"}},\"spec\":[1,2,3]}}}";
+    for (int i = 0; i < 3; i++) {                             /* warm up */
+        json_arena_reset(a);
+        json_parse(a, doc, strlen(doc), NULL);
+    }
+    /* Warm: the same single block and the same scratch stack every time, so no malloc. */
+    const void *block = a->head, *scratch = a->scratch;
+    bool same = true;
     for (int i = 0; i < 1000; i++) {
         json_arena_reset(a);
         CHECK(json_parse(a, doc, strlen(doc), NULL) != NULL);
+        same &= a->head == block && !a->head->next && a->scratch == scratch;
     }
+    CHECK(same);
+    /* A document far bigger than the first block: after one reset its blocks are
+     * merged into one, and from then on the cycle is malloc-free as well. */
+    json_buf big;
+    json_buf_init(&big);
+    json_buf_puts(&big, "[");
+    for (int i = 0; i < 3000; i++) json_buf_printf(&big, "%s{\"name\":\"item-%d\",\"n\":%d,\"ok\":true}", i ? "," : "", i, i);
+    json_buf_puts(&big, "]");
+    json_parse(a, big.data, big.len, NULL);
+    json_arena_reset(a);
+    json_parse(a, big.data, big.len, NULL);
+    block = a->head, scratch = a->scratch;
+    same = !a->head->next;
+    for (int i = 0; i < 20; i++) {
+        json_arena_reset(a);
+        CHECK(json_parse(a, big.data, big.len, NULL) != NULL);
+        same &= a->head == block && !a->head->next && a->scratch == scratch;
+    }
+    CHECK(same);
+    json_buf_free(&big);
     CHECK(json_arena_alloc(a, 1 << 20) != NULL);           /* bigger than a block */
     json_arena_reset(a);
     CHECK(json_arena_alloc(a, 1 << 19) != NULL);           /* fits the kept largest block */
