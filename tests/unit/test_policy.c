@@ -255,37 +255,43 @@ static void test_sharing(policy_runtime *rt, policy_module *m)
     policy_module_release(again);
 }
 
-/* Many threads on one policy: every evaluation is its own sandbox. */
+/* Many threads on one policy: every evaluation is its own sandbox, and a guest
+ * stuck until its deadline does not disturb the others. */
 typedef struct worker_arg {
     const policy *p;
-    int ok;
+    const char *cmd, *want;
+    int runs, ok;
 } worker_arg;
 
 static void *worker(void *arg)
 {
     worker_arg *w = arg;
     char rq[512], o[1024];
-    for (int i = 0; i < 50; i++) {
-        evaluate(w->p, request_for("count", rq, sizeof rq), NULL, o, sizeof o);
-        w->ok += strstr(o, "calls=1 init=42") != NULL;
+    for (int i = 0; i < w->runs; i++) {
+        evaluate(w->p, request_for(w->cmd, rq, sizeof rq), NULL, o, sizeof o);
+        w->ok += strstr(o, w->want) != NULL;
     }
     return NULL;
 }
 
-static void test_threads(const policy *p)
+static void test_threads(const policy *p, policy_module *m)
 {
-    pthread_t t[4];
-    worker_arg args[4];
-    for (int i = 0; i < 4; i++) {
-        args[i] = (worker_arg){ p, 0 };
+    policy_options o = { .raw = -1, .timeout_ms = 100 };
+    policy *slow = make_policy(m, "slow", NULL, &o, err, sizeof err);
+    pthread_t t[5];
+    worker_arg args[5];
+    for (int i = 0; i < 5; i++) {
+        args[i] = i < 4 ? (worker_arg){ p, "count", "calls=1 init=42", 50, 0 }
+                        : (worker_arg){ slow, "loop", "Policy execution interrupted", 3, 0 };
         pthread_create(&t[i], NULL, worker, &args[i]);
     }
     int ok = 0;
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 5; i++) {
         pthread_join(t[i], NULL);
         ok += args[i].ok;
     }
-    CHECK_INT(ok, 200);
+    CHECK_INT(ok, 203);
+    policy_free(slow);
 }
 
 /* The module bytes with an io.kubewarden.metadata custom section appended. */
@@ -400,7 +406,7 @@ int main(int argc, char **argv)
         test_hostile_guest(rt);
         test_timeout(m);
         test_sharing(rt, m);
-        test_threads(p);
+        test_threads(p, m);
         policy_free(p);
         policy_module_release(m);
     }
