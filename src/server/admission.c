@@ -36,7 +36,7 @@ static const char *serde_type(const json_value *v)
 
 /* ---- the AdmissionRequest schema ------------------------------------------------ */
 
-typedef enum field_type { FT_STRING, FT_BOOL, FT_OBJECT, FT_GVK, FT_GVR, FT_USER_INFO, FT_ANY } field_type;
+typedef enum field_type { FT_STRING, FT_BOOL, FT_GVK, FT_GVR, FT_USER_INFO, FT_ANY } field_type;
 
 typedef struct field_rule {
     const char *name;
@@ -112,7 +112,7 @@ static int check_field(const field_rule *rule, const json_value *v, char *msg, s
     case FT_BOOL:
         want = v->type != JSON_TRUE && v->type != JSON_FALSE ? "a boolean" : NULL;
         break;
-    case FT_OBJECT: case FT_GVK: case FT_GVR: case FT_USER_INFO:
+    case FT_GVK: case FT_GVR: case FT_USER_INFO:
         want = v->type != JSON_OBJECT ? "a map" : NULL;
         break;
     case FT_ANY:

@@ -32,7 +32,6 @@ void *app_worker_init(int worker_index, void *app_ptr)
     if (!w)
         return NULL;
     w->app = a;
-    w->index = worker_index;
     w->arena = json_arena_new(WORKER_ARENA_BYTES);
     json_buf_init(&w->request_text);
     if (worker_index != HTTP_PROBE_WORKER)

@@ -59,10 +59,9 @@ typedef struct app app;
 /* One per worker thread (and one for the probe listener). */
 typedef struct worker {
     app *app;
-    int index;                          /* HTTP_PROBE_WORKER for the probe listener */
     json_arena *arena;                  /* per-request memory, reset between requests */
     json_buf request_text;              /* the request as the policy receives it, reused */
-    metrics_shard *metrics;
+    metrics_shard *metrics;             /* NULL for the probe listener's context */
     _Atomic(policy_set *) hazard;       /* the set this worker is using, or NULL */
 } worker;
 

@@ -62,8 +62,6 @@ typedef struct evaluation {
     const admission_request *req;
     policy_response resp;
     uint64_t latency_ms;
-    bool vanilla_mutated;               /* the policy's own verdict, before post-processing */
-    bool vanilla_allowed;
 } evaluation;
 
 static bool is_monitor(const loaded_policy *lp)
@@ -155,9 +153,7 @@ static int evaluate(evaluation *ev)
     }
     if (run_policy(ev))
         return -1;
-    ev->vanilla_allowed = ev->resp.allowed;
-    ev->vanilla_mutated = ev->resp.patch != NULL;
-    record_metrics(ev);
+    record_metrics(ev);                 /* the policy's own verdict, before post-processing */
     if (ev->origin == ORIGIN_AUDIT)
         return 0;
     if (is_monitor(ev->lp) && log_enabled(SERVER_LOG_INFO))
