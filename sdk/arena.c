@@ -6,9 +6,44 @@
  */
 #include "kw.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __wasm__
+/* In the guest the arena is a bump pointer over linear memory: no malloc
+ * (dlmalloc alone would be a third of the module), nothing to free.  Memory
+ * past the floor is reused by the next call; the floor is raised at init so
+ * that whatever init allocates survives (kw_arena_keep). */
+extern unsigned char __heap_base;
+static uintptr_t heap_top = (uintptr_t)&__heap_base;
+static uintptr_t heap_floor = (uintptr_t)&__heap_base;
+
+void *kw_alloc(size_t size)
+{
+    size = (size + 15) & ~(size_t)15;
+    uintptr_t p = (heap_top + 15) & ~(uintptr_t)15;
+    uintptr_t end = p + size;
+    if (end < p)
+        __builtin_trap();
+    size_t have = __builtin_wasm_memory_size(0) * 65536;
+    if (end > have) {
+        size_t pages = (end - have + 65535) / 65536;
+        if (__builtin_wasm_memory_grow(0, pages) == (size_t)-1)
+            __builtin_trap();   /* out of memory: the host reports the trap */
+    }
+    heap_top = end;
+    memset((void *)p, 0, size);
+    return (void *)p;
+}
+
+void kw_arena_reset(void) { heap_top = heap_floor; }
+
+void kw_arena_keep(void) { heap_floor = heap_top; }
+
+#else
+/* Native builds (unit tests): chunks from malloc, all freed on reset, so the
+ * sanitizers see every call's memory come back. */
 typedef struct chunk {
     struct chunk *next;
     size_t used, size;
@@ -40,13 +75,6 @@ void *kw_alloc(size_t size)
     return p;
 }
 
-char *kw_strndup(const char *s, size_t n)
-{
-    char *d = kw_alloc(n + 1);
-    memcpy(d, s, n);
-    return d;
-}
-
 void kw_arena_reset(void)
 {
     while (arena_head) {
@@ -54,4 +82,14 @@ void kw_arena_reset(void)
         free(arena_head);
         arena_head = next;
     }
+}
+
+void kw_arena_keep(void) {}
+#endif
+
+char *kw_strndup(const char *s, size_t n)
+{
+    char *d = kw_alloc(n + 1);
+    memcpy(d, s, n);
+    return d;
 }

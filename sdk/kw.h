@@ -30,8 +30,12 @@
  * (out of memory traps the guest, which the host reports as an error). */
 void *kw_alloc(size_t size);
 char *kw_strndup(const char *s, size_t n);
-/* Releases everything kw_alloc handed out (the waPC glue calls it). */
+/* Releases everything kw_alloc handed out since init (the waPC glue calls
+ * it after each call). */
 void kw_arena_reset(void);
+/* Makes what was allocated so far permanent (the waPC glue calls it at the
+ * end of wapc_init, so state built at init survives the resets). */
+void kw_arena_keep(void);
 
 /* ---- reading JSON -------------------------------------------------------- */
 

@@ -221,6 +221,7 @@ __attribute__((export_name("wapc_init"))) void wapc_init(void)
 {
     __wasm_call_ctors();
     register_builtin_handlers();
+    kw_arena_keep();
 }
 
 __attribute__((export_name("__guest_call"))) int guest_call(size_t op_len, size_t len)

@@ -7,6 +7,8 @@
  *
  * Settings: sleepMilliseconds (required, integer >= 0).
  */
+#define _POSIX_C_SOURCE 199309L   /* clock_gettime under -std=c11 */
+
 #include "kw.h"
 
 #include <time.h>
