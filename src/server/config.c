@@ -388,11 +388,50 @@ static int check_consistency(const server_config *cfg, char *err, size_t errlen)
     return SERVER_CONFIG_OK;
 }
 
+static void print_markdown(FILE *out)
+{
+    fprintf(out, "# policy-server command-line options\n\n"
+                 "Each option can also be set with its environment variable, used when the option is "
+                 "absent.\n\n| Option | Environment variable | Description |\n|---|---|---|\n");
+    for (size_t i = 0; i < OPTION_COUNT; i++) {
+        const option_spec *o = &options[i];
+        fprintf(out, "| `--%s%s%s%s` | `%s` | %s |\n", o->flag, o->value_name ? " <" : "",
+                o->value_name ? o->value_name : "", o->value_name ? ">" : "", o->env, o->help);
+    }
+}
+
+/* `policy-server docs --output FILE`: the options as a markdown table. */
+static int write_docs(int argc, char **argv, char *err, size_t errlen)
+{
+    const char *path = NULL;
+    if (argc == 4 && (strcmp(argv[2], "--output") == 0 || strcmp(argv[2], "-o") == 0))
+        path = argv[3];
+    else if (argc == 3 && strncmp(argv[2], "--output=", 9) == 0)
+        path = argv[2] + 9;
+    if (!path || !*path) {
+        set_error(err, errlen, "usage: policy-server docs --output <FILE>");
+        return SERVER_CONFIG_ERROR;
+    }
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        set_error(err, errlen, "docs: cannot write %s: %s", path, strerror(errno));
+        return SERVER_CONFIG_ERROR;
+    }
+    print_markdown(f);
+    if (fclose(f) != 0) {
+        set_error(err, errlen, "docs: cannot write %s: %s", path, strerror(errno));
+        return SERVER_CONFIG_ERROR;
+    }
+    return SERVER_CONFIG_EXIT;
+}
+
 int server_config_parse(server_config *cfg, int argc, char **argv, char **envp,
                         FILE *out, char *err, size_t errlen)
 {
     bool seen[OPTION_COUNT] = {false};
     set_defaults(cfg);
+    if (argc >= 2 && strcmp(argv[1], "docs") == 0)
+        return write_docs(argc, argv, err, errlen);
     int rc = parse_argv(cfg, argc, argv, seen, out, err, errlen);
     if (rc != SERVER_CONFIG_OK)
         return rc;

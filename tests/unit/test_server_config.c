@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static char err[512];
 
@@ -199,6 +200,28 @@ static void test_help(void)
     free(text);
 }
 
+static void test_docs_subcommand(void)
+{
+    server_config cfg;
+    char path[] = "/tmp/kwc-docs-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    close(fd);
+    char *argv[] = {"policy-server", "docs", "--output", path, NULL};
+    CHECK_INT(server_config_parse(&cfg, 4, argv, NULL, stdout, err, sizeof err), SERVER_CONFIG_EXIT);
+    FILE *f = fopen(path, "r");
+    char text[16384] = "";
+    size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+    text[n] = '\0';
+    if (f)
+        fclose(f);
+    unlink(path);
+    CHECK(strstr(text, "| `--policy-timeout <SECONDS>` | `KUBEWARDEN_POLICY_TIMEOUT` |") != NULL);
+    char *bad[] = {"policy-server", "docs", NULL};
+    CHECK_INT(server_config_parse(&cfg, 2, bad, NULL, stdout, err, sizeof err), SERVER_CONFIG_ERROR);
+    CHECK(strstr(err, "docs --output") != NULL);
+}
+
 int main(void)
 {
     test_defaults();
@@ -207,5 +230,6 @@ int main(void)
     test_bad_flags();
     test_unsupported_flags_warn();
     test_help();
+    test_docs_subcommand();
     TEST_DONE();
 }
