@@ -42,18 +42,6 @@ static const kernel kernels[] = {
     { "sort", "quicksort 256K ints", sort_setup, sort_run },
 };
 
-static double time_native(const kernel *k, int runs, uint32_t *result)
-{
-    double ms[MAX_RUNS];
-    k->native_setup();
-    for (int i = 0; i < runs; i++) {
-        uint64_t t0 = bench_now_ns();
-        *result = k->native_run();
-        ms[i] = (double)(bench_now_ns() - t0) / 1e6;
-    }
-    return bench_median(ms, (size_t)runs);
-}
-
 static uint8_t *read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -92,10 +80,44 @@ static wasm_module *load(const char *dir, const char *name)
     return module;
 }
 
-/* Median milliseconds of `run` in the engine, or a negative value on failure. */
-static double time_engine(const char *dir, const kernel *k, int runs, uint32_t *result)
+/* One kernel's medians; the runs alternate native / engine so that both see the same machine load. */
+typedef struct kernel_times {
+    double native_ms, engine_ms, ratio;     /* ratio: median of the per-pair ratios */
+    uint32_t native_result, engine_result;
+} kernel_times;
+
+static double ms_since(uint64_t t0)
 {
-    double ms[MAX_RUNS], median = -1;
+    return (double)(bench_now_ns() - t0) / 1e6;
+}
+
+static int run_pairs(wasm_instance *inst, wasm_funcinst *run, const kernel *k, int runs, kernel_times *t)
+{
+    double native[MAX_RUNS], engine[MAX_RUNS], ratio[MAX_RUNS];
+    k->native_setup();
+    for (int i = 0; i < runs; i++) {
+        uint64_t slot = 0, t0 = bench_now_ns();
+        t->native_result = k->native_run();
+        native[i] = ms_since(t0);
+        t0 = bench_now_ns();
+        wasm_trap trap = wasm_call(inst, run, NULL, &slot);
+        engine[i] = ms_since(t0);
+        if (trap != WASM_OK) {
+            fprintf(stderr, "bench_engine: %s: run trapped: %s\n", k->name, wasm_instance_trap_message(inst));
+            return -1;
+        }
+        t->engine_result = (uint32_t)slot;
+        ratio[i] = engine[i] / native[i];
+    }
+    t->native_ms = bench_median(native, (size_t)runs);
+    t->engine_ms = bench_median(engine, (size_t)runs);
+    t->ratio = bench_median(ratio, (size_t)runs);
+    return 0;
+}
+
+static int time_kernel(const char *dir, const kernel *k, int runs, kernel_times *t)
+{
+    int status = -1;
     wasm_error err = { 0 };
     wasm_module *module = load(dir, k->name);
     wasm_linker *linker = wasm_linker_new();
@@ -108,50 +130,36 @@ static double time_engine(const char *dir, const kernel *k, int runs, uint32_t *
         fprintf(stderr, "bench_engine: %s: exports setup/run missing\n", k->name);
     else if (inst && wasm_call(inst, setup, NULL, NULL) != WASM_OK)
         fprintf(stderr, "bench_engine: %s: setup trapped: %s\n", k->name, wasm_instance_trap_message(inst));
-    else if (inst) {
-        int i;
-        for (i = 0; i < runs; i++) {
-            uint64_t slot = 0, t0 = bench_now_ns();
-            wasm_trap trap = wasm_call(inst, run, NULL, &slot);
-            ms[i] = (double)(bench_now_ns() - t0) / 1e6;
-            if (trap != WASM_OK) {
-                fprintf(stderr, "bench_engine: %s: run trapped: %s\n", k->name, wasm_instance_trap_message(inst));
-                break;
-            }
-            *result = (uint32_t)slot;
-        }
-        if (i == runs)
-            median = bench_median(ms, (size_t)runs);
-    }
+    else if (inst)
+        status = run_pairs(inst, run, k, runs, t);
     if (inst)
         wasm_instance_free(inst);
     if (linker)
         wasm_linker_free(linker);
     if (module)
         wasm_module_free(module);
-    return median;
+    return status;
 }
 
 static int bench_kernels(const char *dir, int runs)
 {
     int failures = 0;
-    printf("CPU kernels: median of %d runs, ms; ratio = engine / native (gcc -O2)\n", runs);
+    printf("CPU kernels: median of %d runs, ms; ratio = engine / native (gcc -O2), median of alternating pairs\n",
+           runs);
     printf("  %-22s %10s %10s %8s  %s\n", "kernel", "native", "engine", "ratio", "result");
     for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++) {
         const kernel *k = &kernels[i];
-        uint32_t native_result = 0, engine_result = 0;
-        double native = time_native(k, runs, &native_result);
-        double engine = time_engine(dir, k, runs, &engine_result);
-        if (engine < 0) {
-            printf("  %-22s %10.2f %10s %8s  engine failed\n", k->label, native, "-", "-");
+        kernel_times t = { 0 };
+        if (time_kernel(dir, k, runs, &t) != 0) {
+            printf("  %-22s %10s %10s %8s  engine failed\n", k->label, "-", "-", "-");
             failures++;
-        } else if (engine_result != native_result) {
+        } else if (t.engine_result != t.native_result) {
             printf("  %-22s %10.2f %10.2f %8s  WRONG: engine 0x%08" PRIx32 ", native 0x%08" PRIx32 "\n",
-                   k->label, native, engine, "-", engine_result, native_result);
+                   k->label, t.native_ms, t.engine_ms, "-", t.engine_result, t.native_result);
             failures++;
         } else {
-            printf("  %-22s %10.2f %10.2f %7.1fx  0x%08" PRIx32 "\n", k->label, native, engine,
-                   engine / native, native_result);
+            printf("  %-22s %10.2f %10.2f %7.1fx  0x%08" PRIx32 "\n", k->label, t.native_ms, t.engine_ms,
+                   t.ratio, t.native_result);
         }
         fflush(stdout);
     }
