@@ -14,7 +14,7 @@ $(B)/bench/server/transport-server: $(B)/bench/server/transport-server.o $(B)/li
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 bench-server: $(B)/policy-server $(B)/bench/server/transport-server \
-              $(BENCH_SERVER_POLICIES:%=$(B)/policies/%.raw.wasm)
+              $(BENCH_SERVER_POLICIES:%=$(B)/policies/%.wasm)
 	bench/server/run.sh $(B) $(SHARED) $(BENCH_SECONDS)
 
 .PHONY: bench-server

@@ -205,6 +205,14 @@ say ""
 
 # ---- workers 1 vs 8 ------------------------------------------------------------------
 for w in 1 8; do
+    start_transport_server "$w"
+    sample_rss "$PID" "$OUT/transport-workers-$w.rss.dat"
+    D=5 wrk_max "transport-workers-$w" /validate/x="$HERE/requests/pod-create.json"
+    stop_sampler
+    say "transport alone, $w worker(s): idle RSS $(head -n 1 "$OUT/transport-workers-$w.rss.dat" | cut -d' ' -f2) kB, peak under load $(peak_rss "$OUT/transport-workers-$w.rss.dat") kB, $RPS req/s"
+    stop_server
+done
+for w in 1 8; do
     start_policy_server "$SET" "$w" || exit 1
     sleep 1
     idle=$(rss_kb "$PID")
