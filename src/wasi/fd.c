@@ -143,6 +143,12 @@ wasm_trap wasi_fd_filestat_get(wasm_instance *caller, void *env, const uint64_t 
     return errno_result(results, WASI_ESUCCESS);
 }
 
+/* Go's runtime sets O_NONBLOCK on stdio: accepted and ignored (memory never blocks). */
+wasm_trap wasi_fd_fdstat_set_flags(wasm_instance *caller, void *env, const uint64_t *args, uint64_t *results)
+{
+    return errno_result(results, is_stdio(args[0]) ? WASI_ESUCCESS : WASI_EBADF);
+}
+
 /* Closing stdio is accepted and changes nothing: the buffers belong to the host. */
 wasm_trap wasi_fd_close(wasm_instance *caller, void *env, const uint64_t *args, uint64_t *results)
 {

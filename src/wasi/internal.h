@@ -29,6 +29,7 @@ int wasi_buf_append(wasi_buf *b, const void *data, size_t len);
 wasm_trap wasi_fd_read(wasm_instance *caller, void *env, const uint64_t *args, uint64_t *results);
 wasm_trap wasi_fd_write(wasm_instance *caller, void *env, const uint64_t *args, uint64_t *results);
 wasm_trap wasi_fd_fdstat_get(wasm_instance *caller, void *env, const uint64_t *args, uint64_t *results);
+wasm_trap wasi_fd_fdstat_set_flags(wasm_instance *caller, void *env, const uint64_t *args, uint64_t *results);
 wasm_trap wasi_fd_filestat_get(wasm_instance *caller, void *env, const uint64_t *args, uint64_t *results);
 wasm_trap wasi_fd_close(wasm_instance *caller, void *env, const uint64_t *args, uint64_t *results);
 wasm_trap wasi_fd_seek(wasm_instance *caller, void *env, const uint64_t *args, uint64_t *results);

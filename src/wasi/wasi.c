@@ -262,7 +262,7 @@ static const wasi_entry wasi_table[] = {
     { "fd_close", "i", wasi_fd_close },
     { "fd_datasync", "i", enosys },
     { "fd_fdstat_get", "ii", wasi_fd_fdstat_get },
-    { "fd_fdstat_set_flags", "ii", enosys },
+    { "fd_fdstat_set_flags", "ii", wasi_fd_fdstat_set_flags },
     { "fd_fdstat_set_rights", "iII", enosys },
     { "fd_filestat_get", "ii", wasi_fd_filestat_get },
     { "fd_filestat_set_size", "iI", enosys },

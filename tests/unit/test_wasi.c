@@ -114,6 +114,8 @@ static void test_stdio(void)
     CHECK_INT(CALL("fd_fdstat_get", 3, 3000), WASI_EBADF);
     CHECK_INT(CALL("fd_fdstat_get", 1, 65530), WASI_EFAULT);
     CHECK_INT(CALL("fd_filestat_get", 2, 3000), 0);
+    CHECK_INT(CALL("fd_fdstat_set_flags", 0, 4), 0);
+    CHECK_INT(CALL("fd_fdstat_set_flags", 4, 4), WASI_EBADF);
     CHECK_INT(CALL("fd_prestat_get", 3, 3000), WASI_EBADF);
     CHECK_INT(CALL("fd_prestat_dir_name", 3, 3000, 10), WASI_EBADF);
     CHECK_INT(CALL("fd_seek", 1, 0, 0, 3000), WASI_ESPIPE);
