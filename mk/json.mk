@@ -24,3 +24,28 @@ bench-json: $(BENCH_JSON_DIR)/bench_json
 $(B)/tests/test_json%: $(B)/tests/unit/test_json%.o $(B)/libjson.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# libFuzzer campaign on the JSON layer (tests/fuzz/fuzz_json.c): parser, YAML
+# readers and writers, seeded with the bench reviews and the YAML fixtures.
+#   make test-fuzz-json                    JSON_FUZZ_TIME seconds (default 30)
+JSON_FUZZ_TIME ?= 30
+JSON_FUZZ_DIR  := build/fuzz-json
+JSON_FUZZ_SRC  := $(wildcard src/json/*.c)
+
+$(JSON_FUZZ_DIR)/fuzz_json: tests/fuzz/fuzz_json.c $(JSON_FUZZ_SRC) $(wildcard src/json/*.h) include/json.h
+	@mkdir -p $(@D)
+	clang -std=c11 -O1 -g -Iinclude -D_GNU_SOURCE -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
+		-fsanitize=fuzzer,address,undefined $< $(JSON_FUZZ_SRC) -lyaml -lm -o $@
+
+test-fuzz-json: $(JSON_FUZZ_DIR)/fuzz_json
+	@mkdir -p $(JSON_FUZZ_DIR)/corpus $(JSON_FUZZ_DIR)/seeds
+	@cp -p bench/json/*.json tests/kwctl/fixtures/*.json tests/kwctl/fixtures/*.yml $(JSON_FUZZ_DIR)/seeds/
+	@if $< -max_total_time=$(JSON_FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+		-artifact_prefix=$(JSON_FUZZ_DIR)/ $(JSON_FUZZ_DIR)/corpus $(JSON_FUZZ_DIR)/seeds \
+		>$(JSON_FUZZ_DIR)/fuzz.log 2>&1; then \
+		echo "fuzz-json: $(JSON_FUZZ_TIME)s campaign, no crash"; echo "1 passed, 0 failed"; \
+	else tail -n 40 $(JSON_FUZZ_DIR)/fuzz.log; echo "fuzz-json: FAILED, log $(JSON_FUZZ_DIR)/fuzz.log"; \
+		echo "0 passed, 1 failed"; exit 1; fi
+
+TEST_SUITES += test-fuzz-json
+.PHONY: test-fuzz-json

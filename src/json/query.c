@@ -3,7 +3,7 @@
  *
  * Objects keep members in document order and are searched linearly: admission
  * objects have a handful of keys per level, where a scan beats hashing.  With
- * duplicate keys the first one wins.
+ * duplicate keys the first one wins, for json_get and json_equal alike.
  */
 #include "internal.h"
 
@@ -86,6 +86,31 @@ static bool numbers_equal(const json_value *a, const json_value *b)
     return a->u.num.d == b->u.num.d;
 }
 
+/* Members that json_get can see: the first of each key (duplicates are shadowed). */
+static size_t visible_members(const json_value *o)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < o->len; i++)
+        n += json_get_n(o, o->u.members[i].key, o->u.members[i].key_len) == o->u.members[i].value;
+    return n;
+}
+
+static bool objects_equal(const json_value *a, const json_value *b)
+{
+    bool duplicates = false;
+    for (size_t i = 0; i < a->len; i++) {
+        const json_member *m = &a->u.members[i];
+        if (json_get_n(a, m->key, m->key_len) != m->value) {
+            duplicates = true;
+            continue;
+        }
+        const json_value *other = json_get_n(b, m->key, m->key_len);
+        if (!other || !json_equal(m->value, other)) return false;
+    }
+    /* Every visible key of a is in b; equal if b has no others. */
+    return !duplicates && a->len == b->len ? true : visible_members(a) == visible_members(b);
+}
+
 bool json_equal(const json_value *a, const json_value *b)
 {
     if (a == b) return true;
@@ -103,12 +128,7 @@ bool json_equal(const json_value *a, const json_value *b)
             if (!json_equal(a->u.items[i], b->u.items[i])) return false;
         return true;
     case JSON_OBJECT:
-        if (a->len != b->len) return false;
-        for (size_t i = 0; i < a->len; i++) {
-            const json_value *other = json_get_n(b, a->u.members[i].key, a->u.members[i].key_len);
-            if (!other || !json_equal(a->u.members[i].value, other)) return false;
-        }
-        return true;
+        return objects_equal(a, b);
     }
     return false;
 }

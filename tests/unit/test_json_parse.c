@@ -225,6 +225,12 @@ static void test_equal(void)
     CHECK(!json_equal(parse("9007199254740993"), parse("9007199254740992")));
     CHECK(!json_equal(parse("\"a\""), parse("\"b\"")));
     CHECK(!json_equal(parse("null"), parse("false")));
+    /* Duplicate keys: the first is the one json_get sees, so the one that counts. */
+    CHECK(json_equal(parse("{\"a\":1,\"a\":2}"), parse("{\"a\":1}")));
+    CHECK(json_equal(parse("{\"a\":1}"), parse("{\"a\":1,\"a\":2}")));
+    CHECK(!json_equal(parse("{\"a\":1,\"a\":2}"), parse("{\"a\":2}")));
+    CHECK(!json_equal(parse("{\"a\":1,\"a\":2}"), parse("{\"a\":1,\"b\":2}")));
+    CHECK(json_equal(parse("{\"k\":1,\"a\":\"x\",\"k\":3}"), parse("{\"a\":\"x\",\"k\":1,\"k\":5}")));
 }
 
 static void test_buf(void)
