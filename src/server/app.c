@@ -34,14 +34,16 @@ void *app_worker_init(int worker_index, void *app_ptr)
     w->app = a;
     w->arena = json_arena_new(WORKER_ARENA_BYTES);
     json_buf_init(&w->request_text);
+    json_buf_init(&w->scratch);
     if (worker_index != HTTP_PROBE_WORKER)
-        w->metrics = metrics_shard_new(a->metrics);
+        w->metrics = metrics_shard_new(a->metrics);   /* owned by a->metrics from now on */
+    bool ok = w->arena && (worker_index == HTTP_PROBE_WORKER || w->metrics);
     pthread_mutex_lock(&a->workers_lock);
-    bool registered = a->n_workers < APP_MAX_WORKERS;
-    if (registered)
+    ok = ok && a->n_workers < APP_MAX_WORKERS;
+    if (ok)
         a->workers[a->n_workers++] = w;
     pthread_mutex_unlock(&a->workers_lock);
-    if (!w->arena || (worker_index != HTTP_PROBE_WORKER && !w->metrics) || !registered) {
+    if (!ok) {
         json_arena_free(w->arena);
         free(w);
         return NULL;
@@ -62,6 +64,7 @@ void app_worker_fini(void *worker_ctx, void *app_ptr)
     pthread_mutex_unlock(&a->workers_lock);
     json_arena_free(w->arena);
     json_buf_free(&w->request_text);
+    json_buf_free(&w->scratch);
     free(w);                            /* the metrics shard belongs to a->metrics */
 }
 

@@ -61,6 +61,7 @@ typedef struct worker {
     app *app;
     json_arena *arena;                  /* per-request memory, reset between requests */
     json_buf request_text;              /* the request as the policy receives it, reused */
+    json_buf scratch;                   /* log rendering, reused */
     metrics_shard *metrics;             /* NULL for the probe listener's context */
     _Atomic(policy_set *) hazard;       /* the set this worker is using, or NULL */
 } worker;

@@ -119,13 +119,12 @@ static int run_policy(evaluation *ev)
 
 static void log_monitor_verdict(const evaluation *ev)
 {
-    json_buf would_be;
-    json_buf_init(&would_be);
-    policy_response_write(&would_be, &ev->resp);
+    json_buf *would_be = &ev->w->scratch;
+    json_buf_reset(would_be);
+    policy_response_write(would_be, &ev->resp);
     log_event(SERVER_LOG_INFO, "policy_server", "policy evaluation (monitor mode)",
               (log_field[]){LOG_STR("policy_id", ev->lp->entry->id), LOG_STR("request_uid", ev->req->uid),
-                            LOG_JSON("response", would_be.data, would_be.len)}, 3);
-    json_buf_free(&would_be);
+                            LOG_JSON("response", would_be->data, would_be->len)}, 3);
 }
 
 static bool always_accepted(const evaluation *ev)
