@@ -58,6 +58,7 @@ static void stream_free(conn *c, h2_stream *st)
         st->next->prev = st->prev;
     free(st->path);
     free(st->content_type);
+    c->h2_body_bytes -= st->body.len;
     iobuf_free(&st->body);
     json_buf_free(&st->job.resp.body);
     free(st);
@@ -218,8 +219,16 @@ static int on_data_chunk(nghttp2_session *session, uint8_t flags, int32_t stream
         refuse_too_large(c, st, st->body.len + len);
         return 0;
     }
-    if (iobuf_append(&st->body, data, len) < 0)
+    size_t limit = c->srv->cfg.max_body * 2 > H2_CONN_BODY_MIN ? c->srv->cfg.max_body * 2 : H2_CONN_BODY_MIN;
+    if (c->h2_body_bytes + len > limit) {   /* 100 streams x max_body would be too much */
+        refuse(c, st, 503, "too many request bytes in flight on this connection");
+        return 0;
+    }
+    if (iobuf_append(&st->body, data, len) < 0) {
         refuse(c, st, 500, "out of memory");
+        return 0;
+    }
+    c->h2_body_bytes += len;
     return 0;
 }
 

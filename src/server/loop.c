@@ -25,6 +25,7 @@
 enum { TAG_LISTEN_API = 1, TAG_LISTEN_PROBE, TAG_WAKE, TAG_STOP, TAG_INOTIFY, TAG_LAST };
 
 #define SWEEP_MS 250
+#define ACCEPT_PAUSE_MS 100
 
 uint64_t now_ms(void)
 {
@@ -84,13 +85,34 @@ static int listen_on(const char *addr, int port, int *bound_port, char *err, siz
     return fd;
 }
 
+/* Out of descriptors: the listeners would stay readable and spin the loop, so
+ * they leave epoll for a moment (connections closing meanwhile free some). */
+static void pause_accepting(http_server *s, int err)
+{
+    if (s->accept_paused_until_ms)
+        return;
+    server_log(s, HTTP_LOG_WARN, "accept: %s; not accepting for %d ms", strerror(err), ACCEPT_PAUSE_MS);
+    for (int i = 0; i < 2; i++)
+        if (s->listen_fd[i] >= 0)
+            epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->listen_fd[i], NULL);
+    s->accept_paused_until_ms = now_ms() + ACCEPT_PAUSE_MS;
+}
+
+static void resume_accepting(http_server *s)
+{
+    s->accept_paused_until_ms = 0;
+    for (int i = 0; i < 2; i++)
+        if (s->listen_fd[i] >= 0)
+            epoll_add(s->epfd, s->listen_fd[i], i == HTTP_LISTENER_API ? TAG_LISTEN_API : TAG_LISTEN_PROBE);
+}
+
 static void accept_all(http_server *s, http_listener which)
 {
     for (;;) {
         int fd = accept4(s->listen_fd[which], NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
-            if (errno == EMFILE || errno == ENFILE)
-                server_log(s, HTTP_LOG_WARN, "accept: %s", strerror(errno));
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+                pause_accepting(s, errno);
             return;                         /* EAGAIN, or a transient error: epoll tells us again */
         }
         if (s->n_conns >= MAX_CONNECTIONS) {
@@ -115,7 +137,7 @@ static void close_listeners(http_server *s)
 {
     for (int i = 0; i < 2; i++) {
         if (s->listen_fd[i] >= 0) {
-            epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->listen_fd[i], NULL);
+            epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->listen_fd[i], NULL);   /* ENOENT when paused */
             close(s->listen_fd[i]);
             s->listen_fd[i] = -1;
         }
@@ -171,7 +193,7 @@ static void sweep_timeouts(http_server *s, uint64_t now)
 
 static int wait_timeout(http_server *s, uint64_t now)
 {
-    int t = SWEEP_MS;
+    int t = s->accept_paused_until_ms ? ACCEPT_PAUSE_MS : SWEEP_MS;
     if (s->reload_at_ms) {
         uint64_t left = s->reload_at_ms > now ? s->reload_at_ms - now : 0;
         if (left < (uint64_t)t)
@@ -205,6 +227,8 @@ static void *io_main(void *arg)
         uint64_t now = now_ms();
         if (s->reload_at_ms && now >= s->reload_at_ms)
             certwatch_reload(s);
+        if (s->accept_paused_until_ms && now >= s->accept_paused_until_ms && !s->draining)
+            resume_accepting(s);
         if (now >= next_sweep) {
             sweep_timeouts(s, now);
             conn_reap(s);

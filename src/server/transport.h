@@ -22,6 +22,7 @@
 #define MAX_HEADER_BYTES  16384        /* request line + headers, HTTP/1.1 */
 #define MAX_CONNECTIONS   8192
 #define LINGER_MS         2000         /* reading and discarding after an error response */
+#define H2_CONN_BODY_MIN  (16u << 20)   /* bodies one HTTP/2 connection may hold: max(this, 2 x max_body) */
 
 /* A growable byte buffer: bytes [off, len) are pending. */
 typedef struct iobuf {
@@ -89,6 +90,7 @@ typedef struct conn {
     /* HTTP/2 */
     nghttp2_session *h2;
     bool goaway_sent;
+    size_t h2_body_bytes;          /* request bodies held by this connection's streams */
     struct h2_stream *streams;
 } conn;
 
@@ -109,6 +111,7 @@ struct http_server {
     SSL_CTX *tls;                  /* current context for new connections; I/O thread only */
     int inotify_fd;
     uint64_t reload_at_ms;         /* debounced certificate reload; 0: none */
+    uint64_t accept_paused_until_ms; /* out of descriptors; 0: accepting */
     conn *conns;                   /* every connection not yet freed */
     conn *graveyard;               /* closed, to free once nothing references them */
     int n_conns;

@@ -311,7 +311,7 @@ static void test_timeouts(void)
 static void test_h2c_prior_knowledge(void)
 {
     http_server *s = start(test_config());
-    char cmd[512];
+    char cmd[600];
     snprintf(cmd, sizeof cmd,
              "printf 'hello' | curl -s --http2-prior-knowledge -H 'Content-Type: text/x' "
              "--data-binary @- -w ' %%{http_code} %%{http_version}' http://127.0.0.1:%d/echo?z",
@@ -324,6 +324,20 @@ static void test_h2c_prior_knowledge(void)
     rc = run_capture(cmd, buf, sizeof buf);
     CHECK_INT(rc, 0);
     CHECK(strstr(buf, "/slow/10") != NULL && strstr(buf, "/echo") != NULL);
+
+    /* 24 streams of 1,000,000 bytes at once on one connection: beyond 16 MiB
+     * held, the streams receiving more are refused with 503 (interleaved, they
+     * may all be); every stream is answered and the server serves on */
+    snprintf(cmd, sizeof cmd,
+             "head -c 1000000 /dev/zero > /tmp/kwc-h2-body.$$ && "
+             "h2load -c 1 -m 24 -n 24 -d /tmp/kwc-h2-body.$$ http://127.0.0.1:%d/slow/20 2>&1; "
+             "rm -f /tmp/kwc-h2-body.$$", http_server_port(s, HTTP_LISTENER_API));
+    run_capture(cmd, buf, sizeof buf);
+    int ok = 0, refused = 0;
+    const char *codes = strstr(buf, "status codes: ");
+    CHECK(codes && sscanf(codes, "status codes: %d 2xx, %*d 3xx, %*d 4xx, %d 5xx", &ok, &refused) == 2);
+    CHECK(refused >= 1 && ok + refused == 24);
+    CHECK_INT(one_request(http_server_port(s, HTTP_LISTENER_API), "GET /echo HTTP/1.1\r\n\r\n", buf, sizeof buf), 200);
     http_server_free(s);
 }
 
