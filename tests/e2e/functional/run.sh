@@ -340,6 +340,16 @@ EOF
     check "bad group expression: exit 1" "$STATUS" 1
     check_has "bad group expression: message" "$(cat "$LOG")" "function 'b()' not found"
 
+    file=$(policies_file bad-capabilities <<'EOF'
+bad-caps:
+  module: @P@/pod-privileged.wasm
+  hostCapabilities: ["bogus/*"]
+EOF
+)
+    start_server "$file" --continue-on-errors
+    check "bad hostCapabilities pattern: exit 1 even with --continue-on-errors" "$STATUS" 1
+    check_has "bad hostCapabilities pattern: message" "$(cat "$LOG")" "policy 'bad-caps': invalid host capability pattern 'bogus/*'"
+
     printf 'a: {module: [unclosed\n' > "$WORK/malformed.yml"
     start_server "$WORK/malformed.yml"
     check "malformed YAML: exit 1" "$STATUS" 1
