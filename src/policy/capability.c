@@ -161,6 +161,9 @@ static const char *resource_denied(eval_ctx *e, const char *op, const json_value
     for (size_t i = 0; p && i < p->n_resources; i++)
         if (strcmp(p->resources[i].api_version, api_version) == 0 && strcmp(p->resources[i].kind, kind) == 0)
             return NULL;
+    char *extra = arena_printf(e->arena, "{\"resource_requested\":\"%s/%s\"}", api_version, kind);
+    policy_log(e->rt, POLICY_LOG_ERROR, eval_policy_id(e),
+               "Policy tried to access a Kubernetes resource it doesn't have access to", extra);
     return arena_printf(e->arena, "Policy has not been granted access to Kubernetes %s/%s resources. "
                         "The violation has been reported.", api_version, kind);
 }
@@ -179,13 +182,31 @@ static bool level_of(const char *s, policy_log_level *out)
     return false;
 }
 
+/* Upstream never fails a log call: a bad event is reported by the host instead. */
+static int bad_log_event(eval_ctx *e, const char *payload, const char *why, call_reply r)
+{
+    json_buf b;
+    json_buf_init(&b);
+    json_buf_puts(&b, "{\"payload\":");
+    json_write_string(&b, payload, strlen(payload));
+    json_buf_puts(&b, ",\"error\":");
+    json_write_string(&b, why, strlen(why));
+    json_buf_puts(&b, "}");
+    if (!b.oom)
+        policy_log(e->rt, POLICY_LOG_ERROR, eval_policy_id(e), "Cannot log event", b.data);
+    json_buf_free(&b);
+    return reply_text(e, r, 0, "");
+}
+
 /* tracing/log: {"level":..,"message":.., other fields...} -> the embedder's log callback. */
-static int tracing_log(eval_ctx *e, const json_value *payload, call_reply r)
+static int tracing_log(eval_ctx *e, const char *text, const json_value *payload, call_reply r)
 {
     policy_log_level level;
-    const char *message = json_get_string(payload, "message");
+    if (!payload || payload->type != JSON_OBJECT)
+        return bad_log_event(e, text, "expected a JSON object", r);
     if (!level_of(json_get_string(payload, "level"), &level))
-        return reply_text(e, r, -1, "invalid log event: `level` must be one of trace, debug, info, warning, error");
+        return bad_log_event(e, text, "`level` must be one of trace, debug, info, warning, error", r);
+    const char *message = json_get_string(payload, "message");
     json_buf extra;
     json_buf_init(&extra);
     json_buf_puts(&extra, "{");
@@ -215,7 +236,7 @@ static int call_backend(eval_ctx *e, int cap, const char *ns, const char *op, co
     const policy_backend *b = &e->rt->cfg.backends[cap];
     if (!b->fn) {
         if (cap == POLICY_CAP_KUBERNETES)
-            return reply_text(e, r, -1, "kube::Client was not initialized properly");
+            return reply_text(e, r, -1, "Callback evaluation failure: kube::Client was not initialized properly");
         return reply_text(e, r, -1, arena_printf(e->arena, "Callback evaluation failure: the %s host "
                                                  "capabilities are not available in this build", ns));
     }
@@ -250,22 +271,21 @@ int capability_call(eval_ctx *e, const char *binding, size_t binding_len, const 
         return -2;
     bool tracing = strcmp(ns, "tracing") == 0;
     if (!tracing && !(e->policy && capability_allowed(e->policy, path))) {
-        char *msg = arena_printf(e->arena, "Policy has not been granted access to the '%s' host capability. "
-                                 "The violation has been reported.", path);
-        if (msg)
-            policy_log(e->rt, POLICY_LOG_WARN, eval_policy_id(e), msg, NULL);
-        return reply_text(e, r, -1, msg);
+        char *extra = arena_printf(e->arena, "{\"capability\":\"%s\"}", path);
+        policy_log(e->rt, POLICY_LOG_ERROR, eval_policy_id(e),
+                   "Policy tried to use a host capability it doesn't have access to", extra);
+        return reply_text(e, r, -1, arena_printf(e->arena, "Policy has not been granted access to the '%s' host "
+                                                 "capability. The violation has been reported.", path));
     }
     const char *unknown = unknown_target(e, ns, op, path);
     if (unknown)
         return reply_text(e, r, -1, unknown);
     json_error jerr;
     const json_value *doc = json_parse(e->arena, payload, payload_len, &jerr);
+    if (tracing)
+        return doc ? tracing_log(e, payload, doc, r) : bad_log_event(e, payload, jerr.message, r);
     if (!doc)
         return reply_text(e, r, -1, arena_printf(e->arena, "%s", jerr.message));
-    if (tracing)
-        return doc->type == JSON_OBJECT ? tracing_log(e, doc, r)
-             : reply_text(e, r, -1, "invalid log event: expected a JSON object");
     int cap = namespace_index(ns);
     if (cap == POLICY_CAP_KUBERNETES) {
         const char *denied = resource_denied(e, op, doc);

@@ -85,7 +85,9 @@ static void test_gating(policy_module *m)
               "err:Policy has not been granted access to the 'oci/v1/verify' host capability. "
               "The violation has been reported.");
     CHECK_STR(logs.policy_id, "caps");
-    CHECK(logs.level == POLICY_LOG_WARN);
+    CHECK(logs.level == POLICY_LOG_ERROR);
+    CHECK_STR(logs.message, "Policy tried to use a host capability it doesn't have access to");
+    CHECK_STR(logs.extra, "{\"capability\":\"oci/v1/verify\"}");
     const char *empty[1] = { NULL };
     policy_options deny = { .raw = -1, .host_capabilities = empty, .n_host_capabilities = 0 };
     CHECK(strstr(call_with(m, &deny, "kubewarden:net:v1/dns_lookup_host:image"), "'net/v1/dns_lookup_host'"));
@@ -107,11 +109,13 @@ static void test_gating(policy_module *m)
     CHECK_STR(call_with(m, &star, "kubewarden:kubernetes:get_resource:ns"),
               "err:Policy has not been granted access to Kubernetes v1/Namespace resources. "
               "The violation has been reported.");
+    CHECK_STR(logs.extra, "{\"resource_requested\":\"v1/Namespace\"}");
+    CHECK(logs.level == POLICY_LOG_ERROR);
     policy_resource ns = { "v1", "Namespace" };
     policy_options ctx = { .raw = -1, .host_capabilities = all, .n_host_capabilities = 1,
                            .context_aware_resources = &ns, .n_context_aware_resources = 1 };
     CHECK_STR(call_with(m, &ctx, "kubewarden:kubernetes:get_resource:ns"),
-              "err:kube::Client was not initialized properly");
+              "err:Callback evaluation failure: kube::Client was not initialized properly");
     CHECK(strstr(call_with(m, &ctx, "kubewarden:kubernetes:get_resource:pod"), "Kubernetes v1/Pod resources"));
 }
 
@@ -125,7 +129,13 @@ static void test_tracing(policy_module *m)
     CHECK_STR(logs.policy_id, "caps");
     CHECK_STR(logs.message, "hello from the guest");
     CHECK_STR(logs.extra, "{\"line\":7}");
-    CHECK(strstr(call_with(m, &none, "kubewarden:tracing:log:badlevel"), "err:invalid log event"));
+    /* a bad event is the host's problem: the guest still gets success */
+    CHECK_STR(call_with(m, &none, "kubewarden:tracing:log:badlevel"), "ok:");
+    CHECK_STR(logs.message, "Cannot log event");
+    CHECK(logs.level == POLICY_LOG_ERROR);
+    CHECK(strstr(logs.extra, "\"error\":\"`level` must be one of"));
+    CHECK_STR(call_with(m, &none, "kubewarden:tracing:log:bad"), "ok:");
+    CHECK(strstr(logs.extra, "{\"payload\":\"{not json\",\"error\":"));
 }
 
 static void test_backend_dispatch(void)
