@@ -383,6 +383,12 @@ static void set_unreachable(compiler *c)
 static void emit_return(compiler *c)
 {
     uint32_t n = c->type->nresults, base = c->nvals - n;
+    if (n == 1 && last_produced_top(c)) {
+        c->code[c->last.dst_word] = 0;        /* the producer writes the result slot itself */
+        c->last.valid = false;
+        emit_op(c, OP_ret);
+        return;
+    }
     for (uint32_t j = 0; j < n; j++)
         if (c->vals[base + j].where == IN_LOCAL && c->vals[base + j].local < n) {
             materialize_from(c, base);     /* a result would overwrite a later source */
@@ -539,7 +545,7 @@ static bool op_end(compiler *c)
             fail(c, "type mismatch: if without else must have matching parameters and results");
     }
     close_body(c);
-    place_label(c);
+    if (f->nfix || f->else_fix.word != NO_FIX) place_label(c);
     for (uint32_t i = 0; i < f->nfix; i++) patch(c, f->fix[i], c->ncode);
     if (f->kind == 0 && (!f->unreachable || f->nfix)) emit_return(c);
     if (f->else_fix.word != NO_FIX) patch(c, f->else_fix, c->ncode);

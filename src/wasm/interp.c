@@ -258,12 +258,18 @@ static wasm_trap run(wasm_instance *root, wasm_instance *inst, const wasm_code *
     wasm_trap trap = WASM_OK;
     const uint32_t *ip = NULL, *ret_ip = NULL;
     const wasm_code *callee = code;
-    wasm_instance *callee_inst = inst;
+    wasm_instance *callee_inst;
     wasm_funcinst *fi;
     uint64_t *nfp = fp;
 
     LOAD_CONTEXT();
-    goto enter;
+    /* The bottom frame returns to the host: its instance is NULL. */
+    if (depth >= max_depth || fp + code->frame_slots > stack_end) TRAP(STACK_EXHAUSTED);
+    frames[depth].ip = NULL;
+    frames[depth].fp = fp;
+    frames[depth].inst = NULL;
+    depth++;
+    goto start_frame;
 
 L_unreachable:
     TRAP(UNREACHABLE);
@@ -482,10 +488,13 @@ L_elem_drop:
     /* ---- calls ---- */
 L_call:
     callee = mfuncs[ip[1]].code;
-    callee_inst = inst;
     nfp = fp + ip[2];
-    ret_ip = ip + 3;
-    goto enter;
+    if (depth >= max_depth || nfp + callee->frame_slots > stack_end) TRAP(STACK_EXHAUSTED);
+    frames[depth].ip = ip + 3;
+    frames[depth].fp = fp;
+    frames[depth].inst = inst;
+    depth++;
+    goto start_frame;
 L_call_import:
     fi = funcs[ip[1]];
     nfp = fp + ip[2];
@@ -509,15 +518,16 @@ L_call_indirect: {
     goto call_funcinst;
 }
 L_ret: {
+    /* The memory size needs no reload: a memory.grow in this instance updated
+     * mem_size, and other instances or hosts that grow a shared memory return
+     * through a context switch or a host call, which reload it. */
     call_frame *f = &frames[--depth];
     ip = f->ip;
-    if (!ip) goto done;
     fp = f->fp;
-    if (f->inst != inst) {
+    if (__builtin_expect(f->inst != inst, 0)) {
+        if (!f->inst) goto done;
         inst = f->inst;
         LOAD_CONTEXT();
-    } else if (mem) {
-        mem_size = mem->size;        /* the callee may have grown a shared memory */
     }
     NEXT();
 }
@@ -540,8 +550,6 @@ call_funcinst:
     }
     callee = fi->func->code;
     callee_inst = fi->inst;
-    /* fall through */
-enter:
     if (depth >= max_depth || nfp + callee->frame_slots > stack_end) TRAP(STACK_EXHAUSTED);
     frames[depth].ip = ret_ip;
     frames[depth].fp = fp;
@@ -551,7 +559,16 @@ enter:
         inst = callee_inst;
         LOAD_CONTEXT();
     }
-    for (uint32_t i = 0; i < callee->nlocals; i++) nfp[callee->nparams + i] = 0;
+start_frame: {
+    /* Declared locals start at zero.  Most functions have few: avoid a memset call. */
+    uint64_t *l = nfp + callee->nparams;
+    uint32_t n = callee->nlocals;
+    if (n <= 2) {
+        if (n) l[0] = l[n - 1] = 0;
+    } else {
+        memset(l, 0, n * sizeof *l);
+    }
+}
     fp = nfp;
     ip = callee->words;
     POLL();
