@@ -172,7 +172,7 @@ static bool level_of(const char *s, policy_log_level *out)
 {
     static const struct { const char *name; policy_log_level level; } levels[] = {
         { "trace", POLICY_LOG_TRACE }, { "debug", POLICY_LOG_DEBUG }, { "info", POLICY_LOG_INFO },
-        { "warning", POLICY_LOG_WARN }, { "warn", POLICY_LOG_WARN }, { "error", POLICY_LOG_ERROR },
+        { "warning", POLICY_LOG_WARN }, { "error", POLICY_LOG_ERROR },
     };
     for (size_t i = 0; s && i < sizeof levels / sizeof levels[0]; i++)
         if (strcasecmp(levels[i].name, s) == 0) {
@@ -204,8 +204,11 @@ static int tracing_log(eval_ctx *e, const char *text, const json_value *payload,
     policy_log_level level;
     if (!payload || payload->type != JSON_OBJECT)
         return bad_log_event(e, text, "expected a JSON object", r);
-    if (!level_of(json_get_string(payload, "level"), &level))
-        return bad_log_event(e, text, "`level` must be one of trace, debug, info, warning, error", r);
+    const char *name = json_get_string(payload, "level");
+    if (!level_of(name, &level)) {
+        const char *why = name ? arena_printf(e->arena, "unknown log level %s", name) : "missing field `level`";
+        return why ? bad_log_event(e, text, why, r) : -2;
+    }
     const char *message = json_get_string(payload, "message");
     json_buf extra;
     json_buf_init(&extra);
