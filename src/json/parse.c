@@ -60,7 +60,7 @@ static inline uint64_t load8(const char *p)
 
 #define BYTES(c) (0x0101010101010101ULL * (uint8_t)(c))
 
-/* Non-zero if some byte of w equals c (exact in the lowest such byte). */
+/* Marks the bytes of w equal to c (the lowest mark is exact). */
 static inline uint64_t has_byte(uint64_t w, char c)
 {
     uint64_t x = w ^ BYTES(c);
@@ -91,18 +91,32 @@ static json_value *new_value(parser *ps, json_type type)
 
 /* ---- strings ------------------------------------------------------------- */
 
-/* Does any of these eight bytes end the fast scan of a string: a quote, a
- * backslash, a control character or a non-ASCII byte? */
-static inline bool special8(uint64_t w)
-{
-    uint64_t control = (w - BYTES(0x20)) & ~w & BYTES(0x80);      /* some byte < 0x20 */
-    return (control | has_byte(w, '"') | has_byte(w, '\\') | (w & BYTES(0x80))) != 0;
-}
-
-/* The same test for one byte. */
+/* The bytes that end a plain run inside a string: quote, backslash, control
+ * characters, non-ASCII (validated separately). */
 static const bool special[256] = {
     [0 ... 0x1f] = true, ['"'] = true, ['\\'] = true, [0x80 ... 0xff] = true,
 };
+
+/* Marks (high bit of the byte) the special bytes of a little-endian word.  The
+ * lowest mark is exact: a borrow only leaves a byte that is itself marked. */
+static inline uint64_t special_marks(uint64_t w)
+{
+    uint64_t control = (w - BYTES(0x20)) & ~w & BYTES(0x80);      /* bytes < 0x20 */
+    return control | has_byte(w, '"') | has_byte(w, '\\') | (w & BYTES(0x80));
+}
+
+/* The first special byte in [p, end), or end: eight bytes per step. */
+static inline const char *scan_plain(const char *p, const char *end)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    for (; end - p >= 8; p += 8) {
+        uint64_t marks = special_marks(load8(p));
+        if (marks) return p + (__builtin_ctzll(marks) >> 3);
+    }
+#endif
+    while (p < end && !special[(unsigned char)*p]) p++;
+    return p;
+}
 
 /* Length of the valid UTF-8 sequence at p (lead byte >= 0x80), or 0 if invalid. */
 static size_t utf8_sequence(const unsigned char *p, const unsigned char *end)
@@ -189,6 +203,11 @@ static long decode_string(parser *ps, const char *p, const char *end, char *out)
 {
     char *o = out;
     while (p < end) {
+        const char *run = p;                  /* plain bytes go in runs */
+        p = scan_plain(p, end);
+        memcpy(o, run, (size_t)(p - run));
+        o += p - run;
+        if (p >= end) break;
         unsigned char c = (unsigned char)*p;
         if (c == '\\') {
             const char *esc = p++;
@@ -217,9 +236,6 @@ static long decode_string(parser *ps, const char *p, const char *end, char *out)
             memcpy(o, p, n);
             o += n;
             p += n;
-        } else {
-            *o++ = (char)c;
-            p++;
         }
     }
     return (long)(o - out);
@@ -230,8 +246,7 @@ static long decode_string(parser *ps, const char *p, const char *end, char *out)
 static const char *parse_string(parser *ps, size_t *len_out)
 {
     const char *open = ps->p, *body = open + 1, *p = body, *end = ps->end;
-    while (end - p >= 8 && !special8(load8(p))) p += 8;
-    while (p < end && !special[(unsigned char)*p]) p++;
+    p = scan_plain(p, end);
     bool plain = p < end && *p == '"';
     if (!plain) {
         /* Find the closing quote, stepping over escaped characters. */
