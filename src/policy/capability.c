@@ -45,28 +45,94 @@ static bool is_inner_node(const char *prefix)
     return false;
 }
 
-/* Checks one pattern; NULL when valid, else why not. */
-static const char *pattern_problem(const char *s, bool *prefix)
+static int segment_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+    int c = memcmp(a, b, alen < blen ? alen : blen);
+    return c ? c : (alen > blen) - (alen < blen);
+}
+
+/* The segments that may follow `prefix` ("" or ending in '/'), sorted, ", "-joined. */
+static void next_segments(const char *prefix, char *out, size_t outlen)
+{
+    const char *segs[N_KNOWN];
+    size_t lens[N_KNOWN], count = 0, n = strlen(prefix);
+    for (size_t i = 0; i < N_KNOWN; i++) {
+        if (strncmp(known_paths[i], prefix, n) != 0)
+            continue;
+        const char *seg = known_paths[i] + n;
+        size_t len = strcspn(seg, "/"), j = 0;
+        while (j < count && !(lens[j] == len && memcmp(segs[j], seg, len) == 0))
+            j++;
+        if (j < count)
+            continue;                   /* already listed */
+        for (j = count++; j > 0 && segment_cmp(segs[j - 1], lens[j - 1], seg, len) > 0; j--) {
+            segs[j] = segs[j - 1];
+            lens[j] = lens[j - 1];
+        }
+        segs[j] = seg;
+        lens[j] = len;
+    }
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < count && used < outlen; i++)
+        used += (size_t)snprintf(out + used, outlen - used, "%s%.*s", i ? ", " : "", (int)lens[i], segs[i]);
+}
+
+/*
+ * Validates one pattern against the tree of known capabilities, as upstream
+ * does: a prefix pattern (`<path>/` then a star) must name an inner node,
+ * anything else a leaf.  Returns 0, or -1 with the reason in `why`.
+ */
+static int pattern_check(const char *s, bool *prefix, char *why, size_t whylen)
 {
     size_t n = strlen(s);
-    *prefix = n >= 2 && strcmp(s + n - 2, "/*") == 0;
     const char *star = strchr(s, '*');
-    if (star && !(*prefix && star == s + n - 1))
-        return "a wildcard must be a whole last segment ('*' or '<prefix>/*')";
-    if (*prefix) {
-        char buf[256];
-        if (n - 1 >= sizeof buf)
-            return "unknown host capability";
-        memcpy(buf, s, n - 1);
-        buf[n - 1] = '\0';
-        return is_inner_node(buf) ? NULL : "unknown host capability";
+    *prefix = n >= 2 && strcmp(s + n - 2, "/*") == 0;
+    if (n == 0 || n > 200) {
+        snprintf(why, whylen, n ? "too long" : "a pattern cannot be empty");
+        return -1;
     }
-    if (is_known_path(s))
-        return NULL;
-    char inner[256];
-    if (snprintf(inner, sizeof inner, "%s/", s) < (int)sizeof inner && is_inner_node(inner))
-        return "names a group of capabilities: add '/*' to grant all of them";
-    return "unknown host capability";
+    if (star && !(*prefix && star == s + n - 1)) {
+        snprintf(why, whylen, "the wildcard must be a whole last segment ('*' or '<prefix>/*')");
+        return -1;
+    }
+    char walked[256] = "";              /* the segments accepted so far, each followed by '/' */
+    size_t end = *prefix ? n - 2 : n;
+    for (const char *seg = s;;) {
+        const char *slash = memchr(seg, '/', (size_t)(s + end - seg));
+        size_t len = slash ? (size_t)(slash - seg) : (size_t)(s + end - seg), at = strlen(walked);
+        char options[160];
+        next_segments(walked, options, sizeof options);
+        snprintf(walked + at, sizeof walked - at, "%.*s", (int)len, seg);
+        bool leaf = is_known_path(walked), last = !slash;
+        snprintf(walked + at + len, sizeof walked - at - len, "/");
+        if (!leaf && !is_inner_node(walked)) {
+            snprintf(why, whylen, "unknown segment '%.*s' (valid: %s)", (int)len, seg, options);
+            return -1;
+        }
+        if (leaf && (!last || *prefix)) {
+            snprintf(why, whylen, "'%.*s' is a capability, nothing follows it", (int)(seg + len - s), s);
+            return -1;
+        }
+        if (last && !leaf && !*prefix) {
+            snprintf(why, whylen, "incomplete capability path: use '%s/*' to allow everything under it", s);
+            return -1;
+        }
+        if (last)
+            return 0;
+        seg = slash + 1;
+    }
+}
+
+/* Upstream trims each pattern; a trimmed copy, or NULL when out of memory. */
+static char *trimmed(const char *s)
+{
+    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
+        n--;
+    return strndup(s, n);
 }
 
 int capability_patterns_parse(policy *p, const char *const *list, size_t n, char *err, size_t errlen)
@@ -79,25 +145,25 @@ int capability_patterns_parse(policy *p, const char *const *list, size_t n, char
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
-        const char *s = list[i] ? list[i] : "";
-        if (strcmp(s, "*") == 0) {
-            p->allow_all_capabilities = true;
-            continue;
-        }
-        bool prefix;
-        const char *why = pattern_problem(s, &prefix);
-        if (why) {
-            snprintf(err, errlen, "invalid host capability pattern '%s': %s", s, why);
-            return -1;
-        }
-        capability_pattern *pat = &p->patterns[p->n_patterns];
-        pat->prefix = prefix;
-        pat->path = prefix ? strndup(s, strlen(s) - 1) : strdup(s);
-        if (!pat->path) {
+        char *s = trimmed(list[i] ? list[i] : ""), why[256];
+        bool prefix = false;
+        if (!s) {
             snprintf(err, errlen, "out of memory");
             return -1;
         }
-        p->n_patterns++;
+        if (strcmp(s, "*") == 0) {      /* allows everything: the rest is not even looked at */
+            free(s);
+            p->allow_all_capabilities = true;
+            return 0;
+        }
+        if (pattern_check(s, &prefix, why, sizeof why) < 0) {
+            snprintf(err, errlen, "invalid host capability pattern '%s': %s", s, why);
+            free(s);
+            return -1;
+        }
+        if (prefix)
+            s[strlen(s) - 1] = '\0';    /* keep the "oci/v1/" of "oci/v1/" + star */
+        p->patterns[p->n_patterns++] = (capability_pattern){ s, prefix };
     }
     return 0;
 }

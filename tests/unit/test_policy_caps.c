@@ -47,7 +47,7 @@ static const char *call_with(policy_module *m, policy_options *o, const char *sp
 static void test_patterns(policy_module *m)
 {
     static const char *const good[] = { "*", "oci/*", "oci/v1/*", "kubernetes/get_resource", "net/v1/dns_lookup_host",
-                                        "crypto/*", "kubernetes/*", "oci/v2/verify" };
+                                        "crypto/*", "kubernetes/*", "oci/v2/verify", " oci/v2/* " };
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         policy_options o = { .raw = -1, .host_capabilities = &good[i], .n_host_capabilities = 1 };
         policy *p = make_policy(m, "ok", NULL, &o, err, sizeof err);
@@ -55,17 +55,26 @@ static void test_patterns(policy_module *m)
         policy_free(p);
     }
     static const struct { const char *pattern, *error; } bad[] = {
-        { "oci/v1", "invalid host capability pattern 'oci/v1': names a group of capabilities: add '/*' to grant "
-                    "all of them" },
-        { "oci/v1/oci_*", "invalid host capability pattern 'oci/v1/oci_*': a wildcard must be a whole last segment "
-                          "('*' or '<prefix>/*')" },
-        { "foo/*", "invalid host capability pattern 'foo/*': unknown host capability" },
-        { "oci/v3/verify", "invalid host capability pattern 'oci/v3/verify': unknown host capability" },
-        { "*/verify", "invalid host capability pattern '*/verify': a wildcard must be a whole last segment "
+        { "oci/v1", "invalid host capability pattern 'oci/v1': incomplete capability path: use 'oci/v1/*' to "
+                    "allow everything under it" },
+        { "oci", "invalid host capability pattern 'oci': incomplete capability path: use 'oci/*' to allow "
+                 "everything under it" },
+        { "oci/v1/oci_*", "invalid host capability pattern 'oci/v1/oci_*': the wildcard must be a whole last "
+                          "segment ('*' or '<prefix>/*')" },
+        { "oci*", "invalid host capability pattern 'oci*': the wildcard must be a whole last segment ('*' or "
+                  "'<prefix>/*')" },
+        { "foo/*", "invalid host capability pattern 'foo/*': unknown segment 'foo' (valid: crypto, kubernetes, "
+                   "net, oci)" },
+        { "oci/v3/verify", "invalid host capability pattern 'oci/v3/verify': unknown segment 'v3' (valid: v1, v2)" },
+        { "oci/v1/nope", "invalid host capability pattern 'oci/v1/nope': unknown segment 'nope' (valid: "
+                         "manifest_digest, oci_manifest, oci_manifest_config, verify)" },
+        { "*/verify", "invalid host capability pattern '*/verify': the wildcard must be a whole last segment "
                       "('*' or '<prefix>/*')" },
-        { "", "invalid host capability pattern '': unknown host capability" },
-        { "kubernetes/get_resource/*", "invalid host capability pattern 'kubernetes/get_resource/*': unknown host "
-                                       "capability" },
+        { "  ", "invalid host capability pattern '': a pattern cannot be empty" },
+        { "kubernetes/get_resource/*", "invalid host capability pattern 'kubernetes/get_resource/*': "
+                                       "'kubernetes/get_resource' is a capability, nothing follows it" },
+        { "tracing/log", "invalid host capability pattern 'tracing/log': unknown segment 'tracing' (valid: "
+                         "crypto, kubernetes, net, oci)" },
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         const char *list[2] = { "oci/*", bad[i].pattern };
@@ -77,6 +86,11 @@ static void test_patterns(policy_module *m)
 
 static void test_gating(policy_module *m)
 {
+    /* `*` allows everything; like upstream, what follows it is not looked at */
+    const char *star_first[2] = { "*", "not/a/capability" };
+    policy_options star_list = { .raw = -1, .host_capabilities = star_first, .n_host_capabilities = 2 };
+    CHECK_STR(call_with(m, &star_list, "kubewarden:oci:v1/verify:image"),
+              "err:Callback evaluation failure: the oci host capabilities are not available in this build");
     policy_options none = { .raw = -1 };
     /* 1. binding */
     CHECK_STR(call_with(m, &none, "wapc:tracing:log:log"), "err:unknown binding: wapc");
