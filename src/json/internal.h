@@ -73,4 +73,40 @@ bool json_yaml_plain_is_string(const char *s, size_t len);
 
 #define JSON_MAX_DEPTH 512
 
+/* ---- SWAR: eight bytes at a time (parser and writer scans) ---------------- */
+
+#include <string.h>
+
+static inline uint64_t json_load8(const char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+}
+
+#define JSON_BYTES(c) (0x0101010101010101ULL * (uint8_t)(c))
+
+/* Marks (high bit of each byte) the bytes of w equal to c; bytes below 0x20.
+ * The lowest mark is exact: a borrow only leaves a byte that is marked itself. */
+static inline uint64_t json_marks_byte(uint64_t w, char c)
+{
+    uint64_t x = w ^ JSON_BYTES(c);
+    return (x - JSON_BYTES(1)) & ~x & JSON_BYTES(0x80);
+}
+
+static inline uint64_t json_marks_control(uint64_t w)
+{
+    return (w - JSON_BYTES(0x20)) & ~w & JSON_BYTES(0x80);
+}
+
+/* Index of the lowest marked byte (little-endian words). */
+static inline unsigned json_first_mark(uint64_t marks) { return (unsigned)__builtin_ctzll(marks) >> 3; }
+
+/* The scans need little-endian words to find the first mark; else byte loops. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define JSON_SWAR 1
+#else
+#define JSON_SWAR 0
+#endif
+
 #endif

@@ -50,30 +50,13 @@ static const char *found(parser *ps)
     return "unexpected character";
 }
 
-/* Eight bytes at once, for the SWAR scans below. */
-static inline uint64_t load8(const char *p)
-{
-    uint64_t w;
-    memcpy(&w, p, 8);
-    return w;
-}
-
-#define BYTES(c) (0x0101010101010101ULL * (uint8_t)(c))
-
-/* Marks the bytes of w equal to c (the lowest mark is exact). */
-static inline uint64_t has_byte(uint64_t w, char c)
-{
-    uint64_t x = w ^ BYTES(c);
-    return (x - BYTES(1)) & ~x & BYTES(0x80);
-}
-
 /* Skips JSON whitespace; runs of eight spaces (indentation) go in one step. */
 static inline void skip_ws(parser *ps)
 {
     const char *p = ps->p, *end = ps->end;
     if (p < end && (unsigned char)*p > ' ') return;          /* compact input: nothing to skip */
     for (;;) {
-        while (end - p >= 8 && load8(p) == BYTES(' ')) p += 8;
+        while (end - p >= 8 && json_load8(p) == JSON_BYTES(' ')) p += 8;
         if (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
         else break;
     }
@@ -97,21 +80,19 @@ static const bool special[256] = {
     [0 ... 0x1f] = true, ['"'] = true, ['\\'] = true, [0x80 ... 0xff] = true,
 };
 
-/* Marks (high bit of the byte) the special bytes of a little-endian word.  The
- * lowest mark is exact: a borrow only leaves a byte that is itself marked. */
+/* Marks the special bytes of a word (see internal.h). */
 static inline uint64_t special_marks(uint64_t w)
 {
-    uint64_t control = (w - BYTES(0x20)) & ~w & BYTES(0x80);      /* bytes < 0x20 */
-    return control | has_byte(w, '"') | has_byte(w, '\\') | (w & BYTES(0x80));
+    return json_marks_control(w) | json_marks_byte(w, '"') | json_marks_byte(w, '\\') | (w & JSON_BYTES(0x80));
 }
 
 /* The first special byte in [p, end), or end: eight bytes per step. */
 static inline const char *scan_plain(const char *p, const char *end)
 {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if JSON_SWAR
     for (; end - p >= 8; p += 8) {
-        uint64_t marks = special_marks(load8(p));
-        if (marks) return p + (__builtin_ctzll(marks) >> 3);
+        uint64_t marks = special_marks(json_load8(p));
+        if (marks) return p + json_first_mark(marks);
     }
 #endif
     while (p < end && !special[(unsigned char)*p]) p++;

@@ -112,26 +112,39 @@ static const char escape_of[256] = {
     [0x1c] = 'u', [0x1d] = 'u', [0x1e] = 'u', [0x1f] = 'u', ['"'] = '"', ['\\'] = '\\',
 };
 
+/* The first byte in [p, end) that needs an escape, or end. */
+static inline const char *scan_unescaped(const char *p, const char *end)
+{
+#if JSON_SWAR
+    for (; end - p >= 8; p += 8) {
+        uint64_t w = json_load8(p);
+        uint64_t marks = json_marks_control(w) | json_marks_byte(w, '"') | json_marks_byte(w, '\\');
+        if (marks) return p + json_first_mark(marks);
+    }
+#endif
+    while (p < end && !escape_of[(unsigned char)*p]) p++;
+    return p;
+}
+
 static void put_string(json_buf *b, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
+    const char *p = s, *end = s + len;
     put_char(b, '"');
-    size_t run = 0;                           /* start of the pending unescaped run */
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        char e = escape_of[c];
-        if (!e) continue;
-        put(b, s + run, i - run);
-        run = i + 1;
-        if (e != 'u') {
-            char esc[2] = { '\\', e };
+    for (;;) {
+        const char *run = p;
+        p = scan_unescaped(p, end);
+        put(b, run, (size_t)(p - run));
+        if (p >= end) break;
+        unsigned char c = (unsigned char)*p++;
+        if (escape_of[c] != 'u') {
+            char esc[2] = { '\\', escape_of[c] };
             put(b, esc, 2);
         } else {
             char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
             put(b, esc, 6);
         }
     }
-    put(b, s + run, len - run);
     put_char(b, '"');
 }
 
