@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 __attribute__((import_module("host"), import_name("call")))
 int host_call(const char *bd, size_t bd_len, const char *ns, size_t ns_len,
@@ -67,6 +68,15 @@ static int validate(const char *cmd)
     } else if (strcmp(cmd, "chatty") == 0) {
         fprintf(stderr, "a warning on stderr");
         printf("{\"accepted\":true}");
+    } else if (strcmp(cmd, "libc") == 0) {
+        /* what wasi-libc programs do on their own: clocks, entropy, environment */
+        struct timespec rt, mono;
+        unsigned char entropy[16] = { 0 }, none[16] = { 0 };
+        int clocks = clock_gettime(CLOCK_REALTIME, &rt) == 0 && clock_gettime(CLOCK_MONOTONIC, &mono) == 0 &&
+                     rt.tv_sec > 1600000000;
+        int random = getentropy(entropy, sizeof entropy) == 0 && memcmp(entropy, none, sizeof none) != 0;
+        printf("{\"accepted\":true,\"message\":\"clocks=%d random=%d env=%s\"}", clocks, random,
+               getenv("HOME") ? "set" : "empty");
     } else if (strcmp(cmd, "bad-output") == 0)
         printf("garbage");
     else if (strcmp(cmd, "trap") == 0)

@@ -39,6 +39,7 @@ static void test_validate(policy *p)
               "{\"uid\":\"trap\",\"allowed\":false,\"status\":{\"message\":\"internal server error: program exited "
               "with code None; stderr set to '', error: 'wasm trap: unreachable'\",\"code\":500},"
               "\"auditAnnotations\":null,\"warnings\":null}");
+    CHECK(strstr(evaluate(p, REQ("libc"), NULL, out, sizeof out), "\"message\":\"clocks=1 random=1 env=empty\""));
     /* stderr on success is logged as a warning */
     CHECK(strstr(evaluate(p, REQ("chatty"), NULL, out, sizeof out), "\"allowed\":true"));
     CHECK_STR(logs.message, "a warning on stderr");
