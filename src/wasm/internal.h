@@ -181,6 +181,7 @@ struct wasm_table {
     uint32_t declared_max;
     uint64_t *elems;             /* funcref: wasm_funcinst *; externref: host value; 0 = null */
     wasm_instance *retained;     /* failed instantiations whose functions this table may hold */
+    uint64_t *pristine;          /* snapshot instances: the contents to restore, translated */
 };
 
 struct wasm_global {

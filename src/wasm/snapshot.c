@@ -214,7 +214,8 @@ static void restore_state(const wasm_snapshot *s, wasm_instance *inst)
     for (uint32_t i = 0; i < m->ntables - m->ntable_imports; i++) {
         wasm_table *t = &inst->own_tables[i];
         t->size = s->tables[i].count;
-        restore_values(&s->tables[i], t->elems, inst);
+        if (t->pristine) memcpy(t->elems, t->pristine, t->size * sizeof *t->elems);
+        else restore_values(&s->tables[i], t->elems, inst);
     }
     memcpy(inst->elem_dropped, s->elem_dropped, m->nelems);
     memcpy(inst->data_dropped, s->data_dropped, m->ndatas);
@@ -258,6 +259,18 @@ fail:
     return NULL;
 }
 
+/* A table's funcrefs are translated once per pooled instance; later restores
+ * copy the result.  Without memory for the copy, restores translate again. */
+static void keep_pristine_tables(const wasm_snapshot *s, wasm_instance *inst)
+{
+    for (uint32_t i = 0; i < s->module->ntables - s->module->ntable_imports; i++) {
+        wasm_table *t = &inst->own_tables[i];
+        if (s->tables[i].nfixups == 0) continue;      /* no translation: copy the snapshot's */
+        t->pristine = malloc((t->size ? t->size : 1) * sizeof *t->pristine);
+        if (t->pristine) memcpy(t->pristine, t->elems, t->size * sizeof *t->elems);
+    }
+}
+
 wasm_instance *wasm_snapshot_instantiate(wasm_snapshot *s, wasm_error *err)
 {
     pthread_mutex_lock(&s->lock);
@@ -270,6 +283,7 @@ wasm_instance *wasm_snapshot_instantiate(wasm_snapshot *s, wasm_error *err)
     }
     inst = create_instance(s, err);
     if (inst) restore_state(s, inst);
+    if (inst) keep_pristine_tables(s, inst);
     return inst;
 }
 

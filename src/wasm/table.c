@@ -70,7 +70,8 @@ void wasm_table_destroy(wasm_table *t)
         wasm_instance_destroy(inst);
     }
     free(t->elems);
-    t->elems = NULL;
+    free(t->pristine);
+    t->elems = t->pristine = NULL;
 }
 
 void wasm_table_free(wasm_table *t)
