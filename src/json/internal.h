@@ -6,6 +6,8 @@
 
 #include "json.h"
 
+#include <string.h>
+
 typedef struct arena_block {
     struct arena_block *next;    /* older block */
     size_t size, used;           /* bytes of data[] */
@@ -22,6 +24,15 @@ struct json_arena {
 };
 
 int json_scratch_reserve(json_arena *a, size_t bytes);
+
+/* Pushes `bytes` bytes onto the scratch stack; -1 out of memory. */
+static inline int json_scratch_push(json_arena *a, const void *data, size_t bytes)
+{
+    if (a->scratch_cap - a->scratch_len < bytes && json_scratch_reserve(a, bytes) < 0) return -1;
+    memcpy(a->scratch + a->scratch_len, data, bytes);
+    a->scratch_len += bytes;
+    return 0;
+}
 
 #define JSON_ARENA_ALIGN 8
 
@@ -74,8 +85,6 @@ bool json_yaml_plain_is_string(const char *s, size_t len);
 #define JSON_MAX_DEPTH 512
 
 /* ---- SWAR: eight bytes at a time (parser and writer scans) ---------------- */
-
-#include <string.h>
 
 static inline uint64_t json_load8(const char *p)
 {

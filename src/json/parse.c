@@ -63,7 +63,7 @@ static inline void skip_ws(parser *ps)
     ps->p = p;
 }
 
-static json_value *new_value(parser *ps, json_type type)
+static inline json_value *new_value(parser *ps, json_type type)
 {
     json_value *v = json_arena_bump(ps->arena, sizeof *v);
     if (!v) return fail_oom(ps);
@@ -337,9 +337,7 @@ static json_value *parse_array(parser *ps)
     else for (;;) {
         json_value *item = parse_value(ps);
         if (!item) return NULL;
-        if (json_scratch_reserve(a, sizeof item) < 0) return fail_oom(ps);
-        memcpy(a->scratch + a->scratch_len, &item, sizeof item);
-        a->scratch_len += sizeof item;
+        if (json_scratch_push(a, &item, sizeof item) < 0) return fail_oom(ps);
         count++;
         skip_ws(ps);
         if (ps->p < ps->end && *ps->p == ',') { ps->p++; continue; }
@@ -373,9 +371,7 @@ static json_value *parse_object(parser *ps)
             return fail_at(ps, ps->p, "expected ':' after object key, found %s", found(ps));
         ps->p++;
         if (!(m.value = parse_value(ps))) return NULL;
-        if (json_scratch_reserve(a, sizeof m) < 0) return fail_oom(ps);
-        memcpy(a->scratch + a->scratch_len, &m, sizeof m);
-        a->scratch_len += sizeof m;
+        if (json_scratch_push(a, &m, sizeof m) < 0) return fail_oom(ps);
         count++;
         skip_ws(ps);
         if (ps->p < ps->end && *ps->p == ',') { ps->p++; skip_ws(ps); continue; }
