@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "wasm.h"
+#include "../../src/wasm/internal.h"   /* funcinst->type->canon */
 #include "test.h"
 #include "wasm_build.h"
 
@@ -312,6 +313,58 @@ static void test_linking_instances(void)
     wasm_module_free(ma);
 }
 
+typedef struct shared_module {
+    const uint8_t *bytes;
+    size_t len;
+    const wasm_module *module;
+    int errors;
+} shared_module;
+
+/* Loads the bytes again (type interning is shared) and instantiates the shared module. */
+static void *use_module(void *arg)
+{
+    shared_module *sm = arg;
+    for (int i = 0; i < 100; i++) {
+        wasm_error err;
+        wasm_module *own = wasm_module_load(sm->bytes, sm->len, &err);
+        wasm_instance *a = wasm_instantiate(sm->module, NULL, NULL, &err);
+        wasm_instance *b = own ? wasm_instantiate(own, NULL, NULL, &err) : NULL;
+        uint64_t arg = (uint64_t)i, res = 0;
+        if (!a || !b) sm->errors++;
+        else if (wasm_call(a, wasm_instance_export_func(a, "inc"), &arg, &res) != WASM_OK || res != arg + 1) sm->errors++;
+        else if (wasm_instance_export_func(a, "inc")->type->canon != wasm_instance_export_func(b, "inc")->type->canon)
+            sm->errors++;
+        wasm_instance_free(a);
+        wasm_instance_free(b);
+        wasm_module_free(own);
+    }
+    return NULL;
+}
+
+static void test_threads(void)
+{
+    size_t len = 0;
+    uint8_t *bytes = wat_to_wasm("(module (memory 1) (global $g (mut i32) (i32.const 0))"
+                                 " (func (export \"inc\") (param i32) (result i32)"
+                                 " (global.set $g (i32.add (local.get 0) (i32.const 1))) (global.get $g)))", &len);
+    wasm_error err;
+    wasm_module *m = bytes ? wasm_module_load(bytes, len, &err) : NULL;
+    CHECK(m != NULL);
+    if (!m) { free(bytes); return; }
+    shared_module sm[4];
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) {
+        sm[i] = (shared_module){ bytes, len, m, 0 };
+        pthread_create(&th[i], NULL, use_module, &sm[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        CHECK_INT(sm[i].errors, 0);
+    }
+    wasm_module_free(m);
+    free(bytes);
+}
+
 static void *interrupt_later(void *arg)
 {
     struct timespec ts = { 0, 20 * 1000 * 1000 };
@@ -357,5 +410,6 @@ int main(void)
     test_start_and_limits();
     test_linking_instances();
     test_interrupt();
+    test_threads();
     TEST_DONE();
 }
