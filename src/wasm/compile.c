@@ -776,19 +776,30 @@ static uint32_t read_memarg(compiler *c, unsigned natural_log2)
     return offset;
 }
 
+/* A load whose address was just computed as base + constant takes both (op + 1 = the _add form). */
 static void op_load(compiler *c, int op, unsigned natural_log2, uint8_t type)
 {
     uint32_t offset = read_memarg(c, natural_log2);
+    bool fuse = live(c) && last_produced_top(c) && c->last.op == OP_i32_add && c->last.b_imm;
+    last_instr add = c->last;
     operand addr = pop(c, WASM_I32);
     uint32_t h = c->nvals;
     push_stack(c, type);
     if (!live(c)) return;
-    uint32_t src = source(c, addr, h);
-    uint32_t at = emit_op(c, op);
-    emit(c, src);
+    uint32_t at, d;
+    if (fuse) {
+        c->ncode = add.start;
+        at = emit_op(c, op + 1);
+        emit(c, add.a);
+        emit(c, add.b);
+    } else {
+        uint32_t src = source(c, addr, h);
+        at = emit_op(c, op);
+        emit(c, src);
+    }
     emit(c, offset);
-    uint32_t d = emit(c, stack_slot(c, h));
-    note_last(c, at, d, op, src, offset, true);
+    d = emit(c, stack_slot(c, h));
+    note_last(c, at, d, op, 0, offset, true);
 }
 
 static void op_store(compiler *c, int op, unsigned natural_log2, uint8_t type)

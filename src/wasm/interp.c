@@ -229,13 +229,15 @@ static wasm_trap run(wasm_instance *root, wasm_instance *inst, const wasm_code *
 #define OFF_BIN_(name, opcode, in, out, stmt) [OP_##name] = &&L_##name - &&L_unreachable, \
                                               [OP_##name##_ri] = &&L_##name##_ri - &&L_unreachable,
 #define OFF_MEM_(name, opcode, align, type, ctype) [OP_##name] = &&L_##name - &&L_unreachable,
+#define OFF_LOAD_(name, opcode, align, type, ctype) [OP_##name] = &&L_##name - &&L_unreachable, \
+                                                    [OP_##name##_add] = &&L_##name##_add - &&L_unreachable,
 #define OFF_BR_(name, neg, cond) [OP_br_##name] = &&L_br_##name - &&L_unreachable, \
                                  [OP_br_##name##_ri] = &&L_br_##name##_ri - &&L_unreachable,
         WASM_MISC_OPS(OFF_MISC_)
         WASM_UNOPS(OFF_UN_)
         WASM_SAT_UNOPS(OFF_UN_)
         WASM_BINOPS(OFF_BIN_)
-        WASM_LOADS(OFF_MEM_)
+        WASM_LOADS(OFF_LOAD_)
         WASM_STORES(OFF_MEM_)
         WASM_CMP_FUSED(OFF_BR_)
     };
@@ -370,6 +372,15 @@ L_##name: { \
     memcpy(&v, mem_base + ea, sizeof v); \
     fp[ip[3]] = (CT_##type)(ST_##type)v; \
     ip += 4; \
+    NEXT(); \
+} \
+L_##name##_add: { \
+    uint64_t ea = (uint64_t)(uint32_t)((uint32_t)fp[ip[1]] + ip[2]) + ip[3]; \
+    if (ea + sizeof(ctype) > mem_size) TRAP(MEMORY_OOB); \
+    ctype v; \
+    memcpy(&v, mem_base + ea, sizeof v); \
+    fp[ip[4]] = (CT_##type)(ST_##type)v; \
+    ip += 5; \
     NEXT(); \
 }
     WASM_LOADS(LOAD_)

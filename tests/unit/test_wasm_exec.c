@@ -265,6 +265,7 @@ static const char memory_wat[] =
     " (data (i32.const 0) \"\\01\\02\\03\\04\")"
     " (func (export \"load\") (param i32) (result i32) (i32.load offset=1 (local.get 0)))"
     " (func (export \"load16_s\") (param i32) (result i32) (i32.load16_s (local.get 0)))"
+    " (func (export \"wrap\") (param i32) (result i32) (i32.load8_u offset=1 (i32.add (local.get 0) (i32.const 1))))"
     " (func (export \"store64\") (param i32 i64) (i64.store (local.get 0) (local.get 1)))"
     " (func (export \"grow\") (param i32) (result i32) (memory.grow (local.get 0)))"
     " (func (export \"size\") (result i32) (memory.size))"
@@ -289,6 +290,10 @@ static void test_memory(void)
     /* address + offset must not wrap at 32 bits */
     CHECK_INT(call(inst, "load", &r, 1, (uint64_t)0xffffffffu), WASM_TRAP_MEMORY_OOB);
     CHECK_INT(call(inst, "load16_s", &r, 1, (uint64_t)65535), WASM_TRAP_MEMORY_OOB);
+    /* base + constant wraps at 32 bits before the offset is added (the fused load form) */
+    CHECK_INT(call(inst, "wrap", &r, 1, (uint64_t)0xffffffffu), WASM_OK);
+    CHECK_INT(r, 2);
+    CHECK_INT(call(inst, "wrap", &r, 1, (uint64_t)65534), WASM_TRAP_MEMORY_OOB);
 
     memset(mem->dirty, 0, 3 * WASM_PAGE_SIZE >> WASM_DIRTY_SHIFT);
     CHECK_INT(call(inst, "store64", NULL, 2, (uint64_t)4092, 0x1122334455667788ull), WASM_OK);
