@@ -87,6 +87,26 @@ run "$K" run -r "$F/review_without_request.json" "$P/pod-privileged.wasm"
 expect_rc 1
 expect_err_has "has no 'request' object"
 
+name="run: request that is not an object"
+run sh -c "echo '[1, 2]' | \"$K\" run -r - \"$P/pod-privileged.wasm\""
+expect_rc 1
+expect_err_has "the request from stdin must hold a JSON object (an AdmissionReview or an AdmissionRequest), or use --raw"
+
+name="run: request path is a directory"
+run "$K" run -r "$T" "$P/pod-privileged.wasm"
+expect_rc 1
+expect_err_has "cannot read '$T': Is a directory"
+
+name="run: truncated module"
+head -c 6 "$P/pod-privileged.wasm" > "$T/six.wasm"
+run "$K" run -r "$F/request_plain.json" "$T/six.wasm"
+expect_rc 1
+expect_err_has "is truncated (6 bytes: no WebAssembly version)"
+head -c 100 "$P/pod-privileged.wasm" > "$T/cut.wasm"
+run "$K" run -r "$F/request_plain.json" "$T/cut.wasm"
+expect_rc 1
+expect_err_has "truncated section (id"
+
 name="run: missing request file"
 run "$K" run -r "$T/nope.json" "$P/pod-privileged.wasm"
 expect_rc 1

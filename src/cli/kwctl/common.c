@@ -33,11 +33,12 @@ int kwctl_read_file(const char *path, json_buf *out, char *err, size_t errlen)
     }
     char chunk[65536];
     size_t n;
+    errno = 0;
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) json_buf_append(out, chunk, n);
-    int failed = ferror(f);
+    int failed = ferror(f) ? (errno ? errno : EIO) : 0;
     if (!is_stdin) fclose(f);
     if (failed || out->oom) {
-        snprintf(err, errlen, "cannot read '%s': %s", path, failed ? "read error" : "out of memory");
+        snprintf(err, errlen, "cannot read '%s': %s", path, failed ? strerror(failed) : "out of memory");
         return -1;
     }
     return 0;
@@ -52,8 +53,12 @@ int kwctl_read_module(const char *path, json_buf *out, char *err, size_t errlen)
         return -1;
     }
     if (kwctl_read_file(path, out, err, errlen) < 0) return -1;
-    if (out->len < 8 || memcmp(out->data, "\0asm", 4) != 0) {
+    if (out->len < 4 || memcmp(out->data, "\0asm", 4) != 0) {
         snprintf(err, errlen, "'%s' is not a WebAssembly module (bad magic number)", path);
+        return -1;
+    }
+    if (out->len < 8) {
+        snprintf(err, errlen, "'%s' is truncated (%zu bytes: no WebAssembly version)", path, out->len);
         return -1;
     }
     return 0;

@@ -126,8 +126,14 @@ static int read_request(const run_inputs *in, prepared *p, bool raw, char *err, 
     p->request = doc;
     p->request_verbatim = p->request_text.data;
     p->request_verbatim_len = p->request_text.len;
+    if (raw) return 0;                                       /* any JSON document */
+    if (doc->type != JSON_OBJECT) {
+        snprintf(err, errlen, "the %s must hold a JSON object (an AdmissionReview or an AdmissionRequest), "
+                 "or use --raw", what);
+        return -1;
+    }
     const char *kind = json_get_string(doc, "kind");
-    if (raw || !kind || strcmp(kind, "AdmissionReview") != 0) return 0;
+    if (!kind || strcmp(kind, "AdmissionReview") != 0) return 0;
     p->request = json_get(doc, "request");
     p->request_verbatim = NULL;
     if (!p->request || p->request->type != JSON_OBJECT) {
