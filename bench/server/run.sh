@@ -134,6 +134,8 @@ say ""
 start_transport_server 2
 wrk_max transport /validate/x="$HERE/requests/pod-create.json"
 say "transport alone (fixed answer, 2 workers): $RPS req/s, p50 $P50 ms, p90 $P90 ms, p99 $P99 ms, errors $ERRORS, RSS $(rss_kb "$PID") kB"
+h2load_rate transport-half $(( ${RPS%.*} / 2 )) "$HERE/requests/pod-create.json" https://127.0.0.1:18443/validate/x
+say "transport alone at half that rate ($RATE_DONE req/s): p50 $L50 ms, p90 $L90 ms, p99 $L99 ms"
 stop_server
 
 # ---- pod-privileged alone ------------------------------------------------------------
