@@ -7,6 +7,12 @@
  *
  *   make bench-json            (see mk/json.mk)
  *   build/bench/json/bench_json [-r RUNS] FILE...
+ *   build/bench/json/bench_json -c N parse|write FILE
+ *
+ * The -c form repeats one operation N times on the compact form of FILE and
+ * prints nothing: run it under `valgrind --tool=cachegrind` with two values of
+ * N to count instructions per document, a figure the machine's load does not
+ * change.
  */
 #include "json.h"
 
@@ -173,15 +179,51 @@ static void bench_document(const char *file, const char *text, size_t len, int r
     json_buf_free(&s.out);
 }
 
+/* -c N parse|write FILE: the operation N times on the compact document, silently. */
+static int count_mode(long n, const char *op, const char *path)
+{
+    json_buf text, compact, out;
+    json_buf_init(&text);
+    json_buf_init(&compact);
+    json_buf_init(&out);
+    char err[256];
+    if (read_file(path, &text, err, sizeof err) < 0) {
+        fprintf(stderr, "bench_json: %s\n", err);
+        return 1;
+    }
+    json_arena *a = json_arena_new(1 << 16);
+    const json_value *doc = json_parse(a, text.data, text.len, NULL);
+    json_write(&compact, doc);
+    json_arena *work = json_arena_new(1 << 16);
+    bool parse = strcmp(op, "parse") == 0;
+    for (long i = 0; i < n; i++) {
+        if (parse) {
+            json_arena_reset(work);
+            json_parse(work, compact.data, compact.len, NULL);
+        } else {
+            json_buf_reset(&out);
+            json_write(&out, doc);
+        }
+    }
+    json_arena_free(a);
+    json_arena_free(work);
+    json_buf_free(&text);
+    json_buf_free(&compact);
+    json_buf_free(&out);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 5 && strcmp(argv[1], "-c") == 0 && (strcmp(argv[3], "parse") == 0 || strcmp(argv[3], "write") == 0))
+        return count_mode(atol(argv[2]), argv[3], argv[4]);
     int runs = 11, first = 1;
     if (argc > 2 && strcmp(argv[1], "-r") == 0) {
         runs = atoi(argv[2]);
         first = 3;
     }
     if (runs < 1 || runs > MAX_RUNS || first >= argc) {
-        fprintf(stderr, "usage: bench_json [-r RUNS(1-%d)] FILE...\n", MAX_RUNS);
+        fprintf(stderr, "usage: bench_json [-r RUNS(1-%d)] FILE... | -c N parse|write FILE\n", MAX_RUNS);
         return 2;
     }
     for (int i = first; i < argc; i++) {

@@ -126,26 +126,35 @@ static inline const char *scan_unescaped(const char *p, const char *end)
     return p;
 }
 
+/* Room is reserved for the rest of the string plus its closing quote, and again
+ * (with the escape's six bytes) at each escape, so the copy itself is unchecked. */
 static void put_string(json_buf *b, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
     const char *p = s, *end = s + len;
-    put_char(b, '"');
+    if (!buf_reserve(b, len + 2)) return;
+    b->data[b->len++] = '"';
     for (;;) {
         const char *run = p;
         p = scan_unescaped(p, end);
-        put(b, run, (size_t)(p - run));
+        memcpy(b->data + b->len, run, (size_t)(p - run));
+        b->len += (size_t)(p - run);
         if (p >= end) break;
+        if (!buf_reserve(b, 6 + (size_t)(end - p) + 1)) return;
         unsigned char c = (unsigned char)*p++;
+        char *o = b->data + b->len;
+        *o++ = '\\';
         if (escape_of[c] != 'u') {
-            char esc[2] = { '\\', escape_of[c] };
-            put(b, esc, 2);
+            *o++ = escape_of[c];
         } else {
-            char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-            put(b, esc, 6);
+            memcpy(o, "u00", 3);
+            o[3] = hex[c >> 4];
+            o[4] = hex[c & 15];
+            o += 5;
         }
+        b->len = (size_t)(o - b->data);
     }
-    put_char(b, '"');
+    b->data[b->len++] = '"';
 }
 
 /* Recursion depth is bounded by the documents' own: parsed ones by JSON_MAX_DEPTH. */
