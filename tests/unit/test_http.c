@@ -305,6 +305,25 @@ static void test_timeouts(void)
     int mute = tcp_connect(port);
     CHECK(peer_closed(mute, 2000));
     close(mute);
+
+    /* HTTP/2 (h2c): a stream opened (HEADERS without END_STREAM) and never
+     * finished is cut at the request timeout, not at the idle one */
+    static const char h2_open_stream[] =
+        "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+        "\x00\x00\x00\x04\x00\x00\x00\x00\x00"                  /* SETTINGS, empty */
+        "\x00\x00\x06\x01\x04\x00\x00\x00\x01"                  /* HEADERS, stream 1: */
+        "\x83\x86\x84\x41\x01" "a";                              /* POST http / :authority a */
+    cfg.idle_timeout_ms = 5000;
+    http_server_free(s);
+    s = start(cfg);
+    port = http_server_port(s, HTTP_LISTENER_API);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int h2 = tcp_connect(port);
+    CHECK(send_all(h2, h2_open_stream, sizeof h2_open_stream - 1) == 0);
+    CHECK(peer_closed(h2, 3000));
+    t = elapsed_ms(&t0);
+    CHECK(t >= 500 && t < 2000);
+    close(h2);
     http_server_free(s);
 }
 
