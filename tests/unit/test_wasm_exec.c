@@ -575,6 +575,30 @@ static void test_validation(void)
     check_invalid("(module (table 1 externref) (func (drop (call_indirect (result i32) (i32.const 0)))))",
                   "type mismatch", "function 0");
 
+    /* The offset is the failing instruction's byte offset in the file. */
+    {
+        wbuf *mod = wasm_header(), *s = wbuf_new();
+        PUT_BYTES(s, "\x01\x60\x00\x00");
+        put_section(mod, 1, s);
+        s->n = 0;
+        PUT_BYTES(s, "\x02\x00\x00");                   /* two functions of type 0 */
+        put_section(mod, 3, s);
+        s->n = 0;
+        PUT_BYTES(s, "\x02\x02\x00\x0b\x08\x00\x41\x01\x42\x01\x6a\x1a\x0b");
+        put_section(mod, 10, s);
+        size_t add_at = mod->n - 3;                      /* the i32.add in function 1 */
+        wasm_error err = {0};
+        wasm_module *m = wasm_module_load(mod->b, mod->n, &err);
+        char want[64];
+        snprintf(want, sizeof want, "(function 1, offset %zu)", add_at);
+        CHECK(m == NULL);
+        CHECK(starts_with(err.message, "type mismatch"));
+        CHECK(strstr(err.message, want) != NULL);
+        if (!strstr(err.message, want)) fprintf(stderr, "got \"%s\", want \"%s\"\n", err.message, want);
+        free(mod);
+        free(s);
+    }
+
     /* Truncated immediates and a missing end: malformed, with the place. */
     wbuf *mod = wasm_header(), *s = wbuf_new();
     PUT_BYTES(s, "\x01\x60\x00\x00");                      /* type 0: [] -> [] */
