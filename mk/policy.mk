@@ -36,17 +36,20 @@ SAN_SUITES  += test-policy
 .PHONY: test-policy
 
 # make bench-policy: the cost of one fresh-sandbox evaluation of P's pod-privileged
-# policy on a typical Pod CREATE (bench/json/review_small.json); results in
-# docs/performance.md (policy section).  Not part of `make test`.
+# policy on a typical Pod CREATE (bench/json/review_small.json), and of the test
+# guests (bench/policy/review_accept.json: the same review, uid "accept"); results
+# in docs/performance.md (policy section).  Not part of `make test`.
 BENCH_POLICY_N ?= 20000
 
 $(B)/bench/policy/bench_policy: $(B)/bench/policy/bench_policy.o $(LIBS)
 	$(CC) $(LDFLAGS) $< $(LIBS) $(LDLIBS) -o $@
 
-bench-policy: $(B)/bench/policy/bench_policy $(B)/policies/pod-privileged.raw.wasm $(POLICY_GUEST_DIR)/wapc_order.wasm
+bench-policy: $(B)/bench/policy/bench_policy $(B)/policies/pod-privileged.raw.wasm $(POLICY_GUESTS)
 	$< -n $(BENCH_POLICY_N) $(B)/policies/pod-privileged.raw.wasm bench/json/review_small.json
 	$< -n $(BENCH_POLICY_N) $(B)/policies/pod-privileged.raw.wasm policies/pod-privileged/test_data/pod_plain.json
 	$< -n $(BENCH_POLICY_N) $(POLICY_GUEST_DIR)/wapc_order.wasm bench/json/review_small.json
+	$< -n $(BENCH_POLICY_N) $(POLICY_GUEST_DIR)/wapc_guest.wasm bench/policy/review_accept.json
+	$< -n $(BENCH_POLICY_N) -e wasi $(POLICY_GUEST_DIR)/wasi_guest.wasm bench/policy/review_accept.json
 
 .PHONY: bench-policy
 
