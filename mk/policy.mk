@@ -44,8 +44,17 @@ BENCH_POLICY_N ?= 20000
 $(B)/bench/policy/bench_policy: $(B)/bench/policy/bench_policy.o $(LIBS)
 	$(CC) $(LDFLAGS) $< $(LIBS) $(LDLIBS) -o $@
 
-bench-policy: $(B)/bench/policy/bench_policy $(B)/policies/pod-privileged.raw.wasm $(POLICY_GUESTS)
+# The same policy compiled natively (gcc, with P's native waPC stand-in), for the ratio.
+$(B)/bench/policy/bench_native_pod_privileged: bench/policy/bench_native.c $(wildcard policies/pod-privileged/*.c) \
+		$(wildcard sdk/*.c sdk/*.h) sdk/native/wapc_host.c $(B)/libjson.a
+	@mkdir -p $(@D)
+	$(CC) -std=c11 $(OPT) -g -Wall -Wextra -D_GNU_SOURCE -Iinclude -Isdk $(LDFLAGS) bench/policy/bench_native.c \
+		$(wildcard policies/pod-privileged/*.c) $(wildcard sdk/*.c) sdk/native/wapc_host.c $(B)/libjson.a $(LDLIBS) -o $@
+
+bench-policy: $(B)/bench/policy/bench_policy $(B)/policies/pod-privileged.raw.wasm $(POLICY_GUESTS) \
+		$(B)/bench/policy/bench_native_pod_privileged
 	$< -n $(BENCH_POLICY_N) $(B)/policies/pod-privileged.raw.wasm bench/json/review_small.json
+	$(B)/bench/policy/bench_native_pod_privileged -n $(BENCH_POLICY_N) bench/json/review_small.json
 	$< -n $(BENCH_POLICY_N) $(B)/policies/pod-privileged.raw.wasm policies/pod-privileged/test_data/pod_plain.json
 	$< -n $(BENCH_POLICY_N) $(POLICY_GUEST_DIR)/wapc_order.wasm bench/json/review_small.json
 	$< -n $(BENCH_POLICY_N) $(POLICY_GUEST_DIR)/wapc_guest.wasm bench/policy/review_accept.json
