@@ -1,11 +1,13 @@
 #!/bin/sh
 # demo.sh WASM_RUN DEMO.wasm - what `make run` shows: the demo module's exports,
-# a few calls, and a trap.
+# a few calls, a trap, and a deadline stopping an endless loop.
 set -u
 run=$1 wasm=$2
 show() {
-    echo "\$ wasm-run demo.wasm $*"
-    "$run" "$wasm" "$@"
+    case ${1:-} in
+    -t) echo "\$ wasm-run $1 $2 demo.wasm $3"; "$run" "$1" "$2" "$wasm" "$3" ;;
+    *) echo "\$ wasm-run demo.wasm $*"; "$run" "$wasm" "$@" ;;
+    esac
     echo
 }
 show
@@ -16,4 +18,5 @@ show sqrt 2
 show primes 65536
 show divmod 17 5
 show div 1 0
+show -t 100 spin
 exit 0

@@ -71,4 +71,12 @@
   (func (export "divmod") (param $a i32) (param $b i32) (result i32 i32)
     (i32.div_u (local.get $a) (local.get $b))
     (i32.rem_u (local.get $a) (local.get $b)))
+
+  ;; Never returns: shows that a deadline (wasm-run -t MS) stops a running guest.
+  (func (export "spin") (result i32)
+    (local $n i32)
+    (loop $forever
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $forever))
+    (local.get $n))
 )

@@ -44,6 +44,11 @@ expect 2 "" "integer divide by zero" "$wasm" div 1 0
 expect 2 "" "integer overflow" "$wasm" div -2147483648 -1
 expect 2 "" "out of bounds memory access" "$wasm" primes 65537
 
+# A deadline stops a guest that never returns.
+expect 2 "" "spin trapped: interrupted" -t 50 "$wasm" spin
+expect 1 "" "-t wants milliseconds" -t 0 "$wasm" spin
+expect 1 "" "-t wants milliseconds" -t soon "$wasm" spin
+
 # Bad calls.
 expect 1 "" "no exported function \"nope\"" "$wasm" nope
 expect 1 "" "takes 1 argument, 0 given" "$wasm" fib

@@ -1,14 +1,14 @@
 /*
  * wasm-run - loads a WebAssembly module and calls one exported function.
  *
- *   wasm-run FILE.wasm                 lists the exported functions and their types
- *   wasm-run FILE.wasm FUNC [ARGS...]  calls FUNC with i32/i64/f32/f64 arguments
- *                                      and prints its results, one per line
+ *   wasm-run FILE.wasm                        lists the exported functions and their types
+ *   wasm-run [-t MS] FILE.wasm FUNC [ARGS...] calls FUNC with i32/i64/f32/f64 arguments
+ *                                             and prints its results, one per line
  *
  * No host imports are provided (no WASI): a module that imports anything fails
- * to instantiate with a message naming the import.  A call runs for at most
- * 10 seconds.  Exit status: 0 success, 1 bad input (file, module, arguments),
- * 2 the function trapped.
+ * to instantiate with a message naming the import.  A call runs for at most MS
+ * milliseconds (default 10000), then traps "interrupted".  Exit status: 0
+ * success, 1 bad input (file, module, arguments), 2 the function trapped.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -19,7 +19,7 @@
 
 #include "wasm.h"
 
-#define CALL_TIMEOUT_NS (10ull * 1000000000ull)
+#define DEFAULT_TIMEOUT_MS 10000ull
 
 static const char *valtype_name(uint8_t type)
 {
@@ -166,7 +166,7 @@ static uint64_t monotonic_ns(void)
 }
 
 /* Calls `name` with the command-line arguments; returns the exit status. */
-static int call_export(wasm_instance *inst, const char *name, int argc, char **argv)
+static int call_export(wasm_instance *inst, uint64_t timeout_ms, const char *name, int argc, char **argv)
 {
     wasm_funcinst *func = wasm_instance_export_func(inst, name);
     wasm_functype_info type;
@@ -195,7 +195,7 @@ static int call_export(wasm_instance *inst, const char *name, int argc, char **a
             return 1;
         }
     }
-    wasm_instance_set_deadline(inst, monotonic_ns() + CALL_TIMEOUT_NS);
+    wasm_instance_set_deadline(inst, monotonic_ns() + timeout_ms * 1000000ull);
     wasm_trap trap = wasm_call(inst, func, slots, slots);
     int status = 0;
     if (trap != WASM_OK) {
@@ -209,7 +209,7 @@ static int call_export(wasm_instance *inst, const char *name, int argc, char **a
     return status;
 }
 
-static int run(const char *path, int argc, char **argv)
+static int run(const char *path, uint64_t timeout_ms, int argc, char **argv)
 {
     size_t len = 0;
     wasm_error err = { 0 };
@@ -233,7 +233,7 @@ static int run(const char *path, int argc, char **argv)
         list_exports(module);
         status = 0;
     } else
-        status = call_export(inst, argv[0], argc - 1, argv + 1);
+        status = call_export(inst, timeout_ms, argv[0], argc - 1, argv + 1);
     if (inst)
         wasm_instance_free(inst);
     if (linker)
@@ -242,12 +242,32 @@ static int run(const char *path, int argc, char **argv)
     return status;
 }
 
+static int usage(int status)
+{
+    fprintf(stderr, "usage: wasm-run [-t MS] FILE.wasm [FUNC [ARGS...]]\n"
+                    "  without FUNC: lists the exported functions and their types\n"
+                    "  -t MS: a call may run MS milliseconds (default %llu)\n", DEFAULT_TIMEOUT_MS);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-        fprintf(stderr, "usage: wasm-run FILE.wasm [FUNC [ARGS...]]\n"
-                        "  without FUNC: lists the exported functions and their types\n");
-        return argc < 2 ? 1 : 0;
+    uint64_t timeout_ms = DEFAULT_TIMEOUT_MS;
+    int first = 1;
+    if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0))
+        return usage(0);
+    /* Only a leading -t is an option: later arguments may be negative numbers. */
+    if (argc >= 2 && strcmp(argv[1], "-t") == 0) {
+        char *end;
+        errno = 0;
+        timeout_ms = argc >= 3 ? strtoull(argv[2], &end, 10) : 0;
+        if (argc < 3 || errno || *end || end == argv[2] || timeout_ms == 0 || timeout_ms > 86400000) {
+            fprintf(stderr, "wasm-run: -t wants milliseconds, 1..86400000\n");
+            return 1;
+        }
+        first = 3;
     }
-    return run(argv[1], argc - 2, argv + 2);
+    if (argc <= first)
+        return usage(1);
+    return run(argv[first], timeout_ms, argc - first - 1, argv + first + 1);
 }
