@@ -326,9 +326,10 @@ static int call_backend(eval_ctx *e, int cap, const char *ns, const char *op, co
     return rc == 0 ? 0 : -1;
 }
 
-int capability_call(eval_ctx *e, const char *binding, size_t binding_len, const char *ns, size_t ns_len,
-                    const char *op, size_t op_len, const char *payload, size_t payload_len,
-                    const char **out, size_t *out_len)
+/* The gating rules and the dispatch: 0 reply, -1 error text, -2 out of memory. */
+static int gated_call(eval_ctx *e, const char *binding, size_t binding_len, const char *ns, size_t ns_len,
+                      const char *op, size_t op_len, const char *payload, size_t payload_len,
+                      const char **out, size_t *out_len)
 {
     call_reply r = { out, out_len };
     if (binding_len != 10 || memcmp(binding, "kubewarden", 10) != 0)
@@ -362,4 +363,25 @@ int capability_call(eval_ctx *e, const char *binding, size_t binding_len, const 
             return reply_text(e, r, -1, denied);
     }
     return call_backend(e, cap, ns, op, doc, payload, payload_len, r);
+}
+
+int capability_call(eval_ctx *e, wasm_instance *inst, const uint64_t *args, const char **out, size_t *out_len,
+                    wasm_trap *trap)
+{
+    uint32_t bd_len = (uint32_t)args[1], ns_len = (uint32_t)args[3], op_len = (uint32_t)args[5];
+    uint32_t len = (uint32_t)args[7];
+    const char *bd = guest_string(e->arena, inst, (uint32_t)args[0], bd_len, "the host call binding", trap);
+    const char *ns = bd ? guest_string(e->arena, inst, (uint32_t)args[2], ns_len, "the host call namespace", trap)
+                        : NULL;
+    const char *op = ns ? guest_string(e->arena, inst, (uint32_t)args[4], op_len, "the host call operation", trap)
+                        : NULL;
+    const char *payload = op ? guest_string(e->arena, inst, (uint32_t)args[6], len, NULL, trap) : NULL;
+    if (!payload)
+        return -1;
+    int rc = gated_call(e, bd, bd_len, ns, ns_len, op, op_len, payload, len, out, out_len);
+    if (rc == -2) {
+        *trap = host_trap(inst, "out of memory in a host call");
+        return -1;
+    }
+    return rc == 0 ? 0 : 1;
 }

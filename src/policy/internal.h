@@ -131,12 +131,14 @@ void wasi_policy_run(eval_ctx *e, const policy_module *m, uint64_t timeout_ns, c
 /* Parses and validates the hostCapabilities list into `p`.  -1 with a message. */
 int capability_patterns_parse(policy *p, const char *const *list, size_t n, char *err, size_t errlen);
 /*
- * One guest -> host call after the gating rules.  Returns 0 with the reply, or -1
- * with the error text; both NUL-terminated in e->arena.  Returns -2 out of memory.
+ * One guest -> host call, from the eight i32 arguments both hosts share
+ * (binding, namespace, operation and payload as pointer/length pairs), through
+ * the gating rules to a reply.  Returns 0 with the reply or 1 with the error
+ * text (both NUL-terminated, in e->arena), or -1 when the host function must
+ * trap (bad guest pointer, name not UTF-8, out of memory) with *trap set.
  */
-int capability_call(eval_ctx *e, const char *binding, size_t binding_len, const char *ns, size_t ns_len,
-                    const char *op, size_t op_len, const char *payload, size_t payload_len,
-                    const char **out, size_t *out_len);
+int capability_call(eval_ctx *e, wasm_instance *inst, const uint64_t *args, const char **out, size_t *out_len,
+                    wasm_trap *trap);
 
 /* ---- util.c ---- */
 bool utf8_valid(const char *s, size_t len);
@@ -147,5 +149,11 @@ char *arena_strndup(json_arena *a, const char *s, size_t len);
 char *arena_printf(json_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Copies guest memory [ptr, ptr+len) into the arena with a NUL; NULL when out of bounds or no memory. */
 char *guest_strndup(json_arena *a, wasm_instance *inst, uint32_t ptr, uint32_t len);
+/* Sets the instance's trap message; returns WASM_TRAP_HOST for a host function to return. */
+wasm_trap host_trap(wasm_instance *inst, const char *message);
+/* guest_strndup() that also checks UTF-8 when `utf8_what` names the string; on
+ * failure NULL, with *trap set to the trap a host function returns. */
+char *guest_string(json_arena *a, wasm_instance *inst, uint32_t ptr, uint32_t len, const char *utf8_what,
+                   wasm_trap *trap);
 
 #endif

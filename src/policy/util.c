@@ -88,3 +88,26 @@ char *guest_strndup(json_arena *a, wasm_instance *inst, uint32_t ptr, uint32_t l
         return NULL;
     return arena_strndup(a, (const char *)wasm_memory_data(mem) + ptr, len);
 }
+
+wasm_trap host_trap(wasm_instance *inst, const char *message)
+{
+    wasm_instance_set_trap_message(inst, message);
+    return WASM_TRAP_HOST;
+}
+
+char *guest_string(json_arena *a, wasm_instance *inst, uint32_t ptr, uint32_t len, const char *utf8_what,
+                   wasm_trap *trap)
+{
+    char *s = guest_strndup(a, inst, ptr, len);
+    if (!s) {
+        *trap = host_trap(inst, "out of bounds memory access");
+        return NULL;
+    }
+    if (utf8_what && !utf8_valid(s, len)) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "%s is not valid UTF-8", utf8_what);
+        *trap = host_trap(inst, msg);
+        return NULL;
+    }
+    return s;
+}

@@ -10,12 +10,6 @@
 
 #define I32 WASM_I32
 
-static wasm_trap host_trap(wasm_instance *inst, const char *message)
-{
-    wasm_instance_set_trap_message(inst, message);
-    return WASM_TRAP_HOST;
-}
-
 /* The run's state, or NULL when the guest calls us before the host set it up
  * (from a start function, which waPC modules do not use). */
 static eval_ctx *ctx_of(wasm_instance *inst)
@@ -35,25 +29,6 @@ static wasm_trap put_bytes(wasm_instance *inst, uint32_t ptr, const char *data, 
     return WASM_OK;
 }
 
-/* Copies a guest string into the arena; NULL (after setting the trap message) when
- * it is out of bounds or, if `utf8_what` is set, not UTF-8. */
-static char *take_string(eval_ctx *e, wasm_instance *inst, uint32_t ptr, uint32_t len, const char *utf8_what,
-                         wasm_trap *trap)
-{
-    char *s = guest_strndup(e->arena, inst, ptr, len);
-    if (!s) {
-        *trap = host_trap(inst, "out of bounds memory access");
-        return NULL;
-    }
-    if (utf8_what && !utf8_valid(s, len)) {
-        char msg[128];
-        snprintf(msg, sizeof msg, "%s is not valid UTF-8", utf8_what);
-        *trap = host_trap(inst, msg);
-        return NULL;
-    }
-    return s;
-}
-
 static wasm_trap guest_request(wasm_instance *inst, void *env, const uint64_t *args, uint64_t *results)
 {
     CTX_OR_TRAP(e, inst);
@@ -65,7 +40,7 @@ static wasm_trap guest_response(wasm_instance *inst, void *env, const uint64_t *
 {
     CTX_OR_TRAP(e, inst);
     wasm_trap t = WASM_OK;
-    char *s = take_string(e, inst, (uint32_t)args[0], (uint32_t)args[1], NULL, &t);
+    char *s = guest_string(e->arena, inst, (uint32_t)args[0], (uint32_t)args[1], NULL, &t);
     if (!s)
         return t;
     e->guest_response = s;
@@ -77,7 +52,7 @@ static wasm_trap guest_error(wasm_instance *inst, void *env, const uint64_t *arg
 {
     CTX_OR_TRAP(e, inst);
     wasm_trap t = WASM_OK;
-    char *s = take_string(e, inst, (uint32_t)args[0], (uint32_t)args[1], "the guest error message", &t);
+    char *s = guest_string(e->arena, inst, (uint32_t)args[0], (uint32_t)args[1], "the guest error message", &t);
     if (!s)
         return t;
     e->guest_error = s;
@@ -88,22 +63,14 @@ static wasm_trap guest_error(wasm_instance *inst, void *env, const uint64_t *arg
 static wasm_trap host_call(wasm_instance *inst, void *env, const uint64_t *args, uint64_t *results)
 {
     CTX_OR_TRAP(e, inst);
-    wasm_trap t = WASM_OK;
-    uint32_t bd_len = (uint32_t)args[1], ns_len = (uint32_t)args[3], op_len = (uint32_t)args[5];
-    uint32_t len = (uint32_t)args[7];
-    const char *bd = take_string(e, inst, (uint32_t)args[0], bd_len, "the host call binding", &t);
-    const char *ns = bd ? take_string(e, inst, (uint32_t)args[2], ns_len, "the host call namespace", &t) : NULL;
-    const char *op = ns ? take_string(e, inst, (uint32_t)args[4], op_len, "the host call operation", &t) : NULL;
-    const char *payload = op ? take_string(e, inst, (uint32_t)args[6], len, NULL, &t) : NULL;
-    if (!payload)
-        return t;
     e->host_response = e->host_error = NULL;
     e->host_response_len = e->host_error_len = 0;
     const char *reply;
     size_t reply_len;
-    int rc = capability_call(e, bd, bd_len, ns, ns_len, op, op_len, payload, len, &reply, &reply_len);
-    if (rc == -2)
-        return host_trap(inst, "out of memory in a host call");
+    wasm_trap t = WASM_OK;
+    int rc = capability_call(e, inst, args, &reply, &reply_len, &t);
+    if (rc < 0)
+        return t;
     if (rc == 0) {
         e->host_response = reply;
         e->host_response_len = reply_len;
@@ -111,7 +78,7 @@ static wasm_trap host_call(wasm_instance *inst, void *env, const uint64_t *args,
         e->host_error = reply;
         e->host_error_len = reply_len;
     }
-    results[0] = rc == 0 ? 1 : 0;
+    results[0] = rc == 0 ? 1 : 0;       /* waPC: 1 is success */
     return WASM_OK;
 }
 
@@ -145,7 +112,7 @@ static wasm_trap console_log(wasm_instance *inst, void *env, const uint64_t *arg
 {
     CTX_OR_TRAP(e, inst);
     wasm_trap t = WASM_OK;
-    char *s = take_string(e, inst, (uint32_t)args[0], (uint32_t)args[1], "the console_log message", &t);
+    char *s = guest_string(e->arena, inst, (uint32_t)args[0], (uint32_t)args[1], "the console_log message", &t);
     if (!s)
         return t;
     policy_log(e->rt, POLICY_LOG_INFO, eval_policy_id(e), s, NULL);

@@ -10,50 +10,20 @@
 
 #include "internal.h"
 
-static wasm_trap host_trap(wasm_instance *inst, const char *message)
-{
-    wasm_instance_set_trap_message(inst, message);
-    return WASM_TRAP_HOST;
-}
-
-/* Reads one guest string into the arena; UTF-8 checked when `what` is set. */
-static const char *take_string(eval_ctx *e, wasm_instance *inst, uint32_t ptr, uint32_t len, const char *what,
-                               wasm_trap *trap)
-{
-    char *s = guest_strndup(e->arena, inst, ptr, len);
-    if (!s) {
-        *trap = host_trap(inst, "out of bounds memory access");
-        return NULL;
-    }
-    if (what && !utf8_valid(s, len)) {
-        char msg[128];
-        snprintf(msg, sizeof msg, "%s is not valid UTF-8", what);
-        *trap = host_trap(inst, msg);
-        return NULL;
-    }
-    return s;
-}
-
 static wasm_trap host_call(wasm_instance *inst, void *env, const uint64_t *args, uint64_t *results)
 {
     eval_ctx *e = (eval_ctx *)wasm_instance_userdata(inst);
     if (!e)
         return host_trap(inst, "host.call called outside of a policy run");
-    wasm_trap t = WASM_OK;
-    uint32_t bd_len = (uint32_t)args[1], ns_len = (uint32_t)args[3], op_len = (uint32_t)args[5];
-    uint32_t len = (uint32_t)args[7];
-    const char *bd = take_string(e, inst, (uint32_t)args[0], bd_len, "the host call binding", &t);
-    const char *ns = bd ? take_string(e, inst, (uint32_t)args[2], ns_len, "the host call namespace", &t) : NULL;
-    const char *op = ns ? take_string(e, inst, (uint32_t)args[4], op_len, "the host call operation", &t) : NULL;
-    const char *payload = op ? take_string(e, inst, (uint32_t)args[6], len, NULL, &t) : NULL;
-    if (!payload)
-        return t;
     const char *reply;
     size_t reply_len;
-    int rc = capability_call(e, bd, bd_len, ns, ns_len, op, op_len, payload, len, &reply, &reply_len);
-    if (rc == -2 || wasi_stdin_append(&e->wasi, reply, reply_len) < 0)
+    wasm_trap t = WASM_OK;
+    int rc = capability_call(e, inst, args, &reply, &reply_len, &t);
+    if (rc < 0)
+        return t;
+    if (wasi_stdin_append(&e->wasi, reply, reply_len) < 0)
         return host_trap(inst, "out of memory in a host call");
-    results[0] = rc == 0 ? 0 : 1;
+    results[0] = (uint32_t)rc;          /* WASI: 0 is success, 1 failure */
     return WASM_OK;
 }
 
