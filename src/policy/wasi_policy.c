@@ -5,7 +5,6 @@
  * the import `host`.`call` (also `kubewarden:javy/host`.`call`), which returns
  * 0 on success, 1 on failure, and appends the reply or the error to stdin.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
