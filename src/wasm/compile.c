@@ -1305,7 +1305,7 @@ int wasm_compile_func(wasm_module *m, uint32_t idx, wasm_error *err)
     code->nparams = c->type->nparams;
     code->nlocals = fn->nlocals;
     code->nresults = c->type->nresults;
-    code->frame_slots = c->nlocals_total + c->max_height + 1;
+    code->frame_slots = c->nlocals_total + c->max_height + 2;   /* interp.c clears two slots at entry */
     code->len = c->ncode;
     memcpy(code->words, c->code, (size_t)c->ncode * sizeof code->words[0]);
     fn->code = code;

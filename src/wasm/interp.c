@@ -247,8 +247,10 @@ static wasm_trap run(wasm_instance *root, wasm_instance *inst, const wasm_code *
     }
 
     const char *base = (const char *)&&L_unreachable;
-    call_frame *frames = root->frames;
-    uint32_t depth = root->depth, entry_depth = depth, max_depth = root->limits.max_call_depth;
+    /* fr: the next free call frame; depth = fr - frames. */
+    call_frame *frames = root->frames, *fr = frames + root->depth;
+    const call_frame *frames_end = frames + root->limits.max_call_depth;
+    uint32_t entry_depth = root->depth;
     uint64_t *stack_end = root->stack + root->limits.value_stack_slots;
     wasm_funcinst **funcs;
     const wasm_func *mfuncs;
@@ -266,11 +268,11 @@ static wasm_trap run(wasm_instance *root, wasm_instance *inst, const wasm_code *
 
     LOAD_CONTEXT();
     /* The bottom frame returns to the host: its instance is NULL. */
-    if (depth >= max_depth || fp + code->frame_slots > stack_end) TRAP(STACK_EXHAUSTED);
-    frames[depth].ip = NULL;
-    frames[depth].fp = fp;
-    frames[depth].inst = NULL;
-    depth++;
+    if (fr >= frames_end || fp + code->frame_slots > stack_end) TRAP(STACK_EXHAUSTED);
+    fr->ip = NULL;
+    fr->fp = fp;
+    fr->inst = NULL;
+    fr++;
     goto start_frame;
 
 L_unreachable:
@@ -500,11 +502,11 @@ L_elem_drop:
 L_call:
     callee = mfuncs[ip[1]].code;
     nfp = fp + ip[2];
-    if (depth >= max_depth || nfp + callee->frame_slots > stack_end) TRAP(STACK_EXHAUSTED);
-    frames[depth].ip = ip + 3;
-    frames[depth].fp = fp;
-    frames[depth].inst = inst;
-    depth++;
+    if (fr >= frames_end || nfp + callee->frame_slots > stack_end) TRAP(STACK_EXHAUSTED);
+    fr->ip = ip + 3;
+    fr->fp = fp;
+    fr->inst = inst;
+    fr++;
     goto start_frame;
 L_call_import:
     fi = funcs[ip[1]];
@@ -532,7 +534,7 @@ L_ret: {
     /* The memory size needs no reload: a memory.grow in this instance updated
      * mem_size, and other instances or hosts that grow a shared memory return
      * through a context switch or a host call, which reload it. */
-    call_frame *f = &frames[--depth];
+    const call_frame *f = --fr;
     ip = f->ip;
     fp = f->fp;
     if (__builtin_expect(f->inst != inst, 0)) {
@@ -549,7 +551,7 @@ call_funcinst:
         uint64_t *results = nfp + t->nparams;
         if (results + t->nresults > stack_end) TRAP(STACK_EXHAUSTED);
         size_t saved_top = root->stack_top;
-        root->depth = depth;
+        root->depth = (uint32_t)(fr - frames);
         root->stack_top = (size_t)(results + t->nresults - root->stack);
         wasm_trap ht = fi->host(inst, fi->host_env, nfp, results);
         root->stack_top = saved_top;
@@ -561,24 +563,23 @@ call_funcinst:
     }
     callee = fi->func->code;
     callee_inst = fi->inst;
-    if (depth >= max_depth || nfp + callee->frame_slots > stack_end) TRAP(STACK_EXHAUSTED);
-    frames[depth].ip = ret_ip;
-    frames[depth].fp = fp;
-    frames[depth].inst = inst;
-    depth++;
+    if (fr >= frames_end || nfp + callee->frame_slots > stack_end) TRAP(STACK_EXHAUSTED);
+    fr->ip = ret_ip;
+    fr->fp = fp;
+    fr->inst = inst;
+    fr++;
     if (callee_inst != inst) {
         inst = callee_inst;
         LOAD_CONTEXT();
     }
 start_frame: {
-    /* Declared locals start at zero.  Most functions have few: avoid a memset call. */
+    /* Declared locals start at zero.  Most functions have few, so the first two
+     * slots after the parameters are always cleared (frames have room for them,
+     * and unused ones are scratch) and memset is called only for more. */
     uint64_t *l = nfp + callee->nparams;
-    uint32_t n = callee->nlocals;
-    if (n <= 2) {
-        if (n) l[0] = l[n - 1] = 0;
-    } else {
-        memset(l, 0, n * sizeof *l);
-    }
+    l[0] = 0;
+    l[1] = 0;
+    if (callee->nlocals > 2) memset(l + 2, 0, (callee->nlocals - 2) * sizeof *l);
 }
     fp = nfp;
     ip = callee->words;
@@ -586,7 +587,7 @@ start_frame: {
     NEXT();
 
 done:
-    root->depth = depth;
+    root->depth = (uint32_t)(fr - frames);
     return WASM_OK;
 unwind:
     root->depth = entry_depth;
