@@ -8,7 +8,8 @@
  * Context: each instance's userdata (wasm_instance_set_userdata) must point to a
  * wasi_ctx, or to a larger struct whose FIRST member is a wasi_ctx.  The host
  * functions find their state there, so one linker serves every instance and
- * every thread.  A wasi_ctx is used by one instance at a time.
+ * every thread.  A wasi_ctx is used by one instance at a time.  A call made
+ * while the userdata is NULL (from a wasm start function) traps.
  *
  * Guest pointers are bounds-checked (EFAULT); writes into guest memory go through
  * wasm_memory_write() so snapshot restores see them.  proc_exit(code) stops the

@@ -37,7 +37,7 @@ static bool range_in_bounds(const wasm_memory *mem, uint32_t at, uint32_t len)
 
 wasm_trap wasi_fd_write(wasm_instance *caller, void *env, const uint64_t *args, uint64_t *results)
 {
-    wasi_ctx *c = wasi_ctx_of(caller);
+    WASI_CTX(c, caller);
     uint32_t fd = (uint32_t)args[0], iovs = (uint32_t)args[1], n = (uint32_t)args[2];
     if (fd != 1 && fd != 2)
         return errno_result(results, WASI_EBADF);
@@ -92,7 +92,7 @@ static size_t stdin_read(wasi_ctx *c, wasm_memory *mem, uint32_t at, uint32_t le
 
 wasm_trap wasi_fd_read(wasm_instance *caller, void *env, const uint64_t *args, uint64_t *results)
 {
-    wasi_ctx *c = wasi_ctx_of(caller);
+    WASI_CTX(c, caller);
     uint32_t fd = (uint32_t)args[0], iovs = (uint32_t)args[1], n = (uint32_t)args[2];
     if (fd != 0)
         return errno_result(results, WASI_EBADF);

@@ -16,6 +16,14 @@ static inline wasi_ctx *wasi_ctx_of(wasm_instance *caller)
     return (wasi_ctx *)wasm_instance_userdata(caller);
 }
 
+/* Traps a call made before the host attached a context (from a start function). */
+wasm_trap wasi_no_ctx(wasm_instance *caller);
+
+/* Declares `c`, the caller's context, or returns the trap when there is none. */
+#define WASI_CTX(c, caller) \
+    wasi_ctx *c = wasi_ctx_of(caller); \
+    if (!c) return wasi_no_ctx(caller)
+
 /* Little-endian stores of host values into guest memory; -1 out of bounds. */
 int wasi_store_u32(wasm_memory *mem, uint64_t addr, uint32_t v);
 int wasi_store_u64(wasm_memory *mem, uint64_t addr, uint64_t v);

@@ -93,7 +93,7 @@ static size_t stdin_unread(const wasi_ctx *c)
 
 wasm_trap wasi_poll_oneoff(wasm_instance *caller, void *env, const uint64_t *args, uint64_t *results)
 {
-    wasi_ctx *c = wasi_ctx_of(caller);
+    WASI_CTX(c, caller);
     wasm_memory *mem = wasm_instance_memory(caller);
     uint32_t in = (uint32_t)args[0], out = (uint32_t)args[1], n = (uint32_t)args[2];
     if (n == 0)

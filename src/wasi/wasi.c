@@ -95,6 +95,12 @@ int wasi_stdin_append(wasi_ctx *c, const void *data, size_t len)
     return wasi_buf_append(&c->in_more, data, len);
 }
 
+wasm_trap wasi_no_ctx(wasm_instance *caller)
+{
+    wasm_instance_set_trap_message(caller, "WASI function called before the host attached a context");
+    return WASM_TRAP_HOST;
+}
+
 /* ---- args and environ ----------------------------------------------------- */
 
 static wasm_trap errno_result(uint64_t *results, uint32_t err)
@@ -141,7 +147,7 @@ static uint32_t sizes_put(wasm_instance *caller, uint32_t count_out, uint32_t co
 
 static wasm_trap args_sizes_get(wasm_instance *caller, void *env, const uint64_t *args, uint64_t *results)
 {
-    wasi_ctx *c = wasi_ctx_of(caller);
+    WASI_CTX(c, caller);
     uint32_t bytes;
     strings_sizes(c->argv, c->argc, &bytes);
     return errno_result(results, sizes_put(caller, (uint32_t)args[0], c->argc, (uint32_t)args[1], bytes));
@@ -149,13 +155,13 @@ static wasm_trap args_sizes_get(wasm_instance *caller, void *env, const uint64_t
 
 static wasm_trap args_get(wasm_instance *caller, void *env, const uint64_t *args, uint64_t *results)
 {
-    wasi_ctx *c = wasi_ctx_of(caller);
+    WASI_CTX(c, caller);
     return errno_result(results, strings_get(caller, c->argv, c->argc, (uint32_t)args[0], (uint32_t)args[1]));
 }
 
 static wasm_trap environ_sizes_get(wasm_instance *caller, void *env, const uint64_t *args, uint64_t *results)
 {
-    wasi_ctx *c = wasi_ctx_of(caller);
+    WASI_CTX(c, caller);
     uint32_t bytes;
     strings_sizes(c->envp, c->envc, &bytes);
     return errno_result(results, sizes_put(caller, (uint32_t)args[0], c->envc, (uint32_t)args[1], bytes));
@@ -163,7 +169,7 @@ static wasm_trap environ_sizes_get(wasm_instance *caller, void *env, const uint6
 
 static wasm_trap environ_get(wasm_instance *caller, void *env, const uint64_t *args, uint64_t *results)
 {
-    wasi_ctx *c = wasi_ctx_of(caller);
+    WASI_CTX(c, caller);
     return errno_result(results, strings_get(caller, c->envp, c->envc, (uint32_t)args[0], (uint32_t)args[1]));
 }
 

@@ -132,6 +132,12 @@ int main(int argc, char **argv)
         policy_free(p);
         policy_module_release(javy);
     }
+    /* WASI called from a wasm start function, before any context exists */
+    for (int mode = 0; mode < 2; mode++) {
+        CHECK(rt && load_guest(rt, "start_section.wasm", mode ? POLICY_EXEC_WASI : POLICY_EXEC_WAPC, err,
+                               sizeof err) == NULL);
+        CHECK(strstr(err, "cannot instantiate the module: "));
+    }
     /* a WASI policy needs _start */
     CHECK(rt && load_guest(rt, "wapc_nocall.wasm", POLICY_EXEC_WASI, err, sizeof err) == NULL);
     CHECK_STR(err, "the module does not export the function '_start' a wasi policy needs");
