@@ -147,13 +147,17 @@ static wasm_module *load_module(script *s, const json_value *cmd, wasm_error *er
     return module;
 }
 
-static loaded *keep(script *s, const char *name, wasm_module *module, wasm_instance *instance)
+/* Keeps a module (and its instance, if any) to the end of the script. */
+static void keep(script *s, const char *name, wasm_module *module, wasm_instance *instance)
 {
     if (s->nmods == s->capmods) {
         size_t cap = s->capmods ? 2 * s->capmods : 16;
         loaded *mods = realloc(s->mods, cap * sizeof *mods);
-        if (!mods)
-            return NULL;
+        if (!mods) {
+            /* Nothing sensible to continue with; the parent reports the exit status. */
+            fprintf(stderr, "%s:%d: runner out of memory\n", s->display, s->line);
+            exit(4);
+        }
         s->mods = mods;
         s->capmods = cap;
     }
@@ -161,7 +165,6 @@ static loaded *keep(script *s, const char *name, wasm_module *module, wasm_insta
     m->name = name ? strdup(name) : NULL;
     m->module = module;
     m->instance = instance;
-    return m;
 }
 
 /* The instance a command names ("module": "$M"), else the current one. */
