@@ -29,7 +29,10 @@ static const char *module_text =
     " (func (export \"clear\") (param i32) (table.set $t (local.get 0) (ref.null func)))"
     " (func (export \"tcall\") (param i32) (result i32) (call_indirect (result i32) (local.get 0)))"
     " (func (export \"init\") (param i32) (memory.init $p (local.get 0) (i32.const 0) (i32.const 7)))"
-    " (func (export \"dropp\") (data.drop $p)))";
+    " (func (export \"dropp\") (data.drop $p))"
+    " (func (export \"fill\") (param i32 i32) (memory.fill (local.get 0) (i32.const 0x55) (local.get 1)))"
+    " (func (export \"copy\") (param i32 i32) (memory.copy (local.get 0) (local.get 1) (i32.const 8)))"
+    " (func (export \"wide\") (param i32) (i64.store (local.get 0) (i64.const -1))))";
 
 static uint64_t call1(wasm_instance *inst, const char *name, uint64_t a, uint64_t b, wasm_trap *trap)
 {
@@ -57,6 +60,9 @@ static void scribble(wasm_instance *inst)
     call1(inst, "grow", 2, 0, NULL);
     call1(inst, "poke", 5 * 65536 + 7, 8, NULL);
     wasm_memory_write(mem, 200000, "host", 4);
+    call1(inst, "fill", 150000, 10000, NULL);       /* spans three granules */
+    call1(inst, "copy", 180000, 0, NULL);
+    call1(inst, "wide", 4 * 4096 - 4, 0, NULL);      /* straddles a granule boundary */
     call1(inst, "setg", 77, 0, NULL);
     call1(inst, "clear", 0, 0, NULL);
     call1(inst, "dropp", 0, 0, NULL);
@@ -74,6 +80,9 @@ static void check_fresh(wasm_instance *inst)
     CHECK(byte_at(inst, 100) == 'X');                 /* written by the template before the snapshot */
     CHECK(byte_at(inst, 3 * 65536 + 5) == 0);
     CHECK(byte_at(inst, 200000) == 0);
+    CHECK(byte_at(inst, 150000) == 0 && byte_at(inst, 159999) == 0);
+    CHECK(byte_at(inst, 180000) == 0);
+    CHECK(byte_at(inst, 4 * 4096 - 4) == 0 && byte_at(inst, 4 * 4096 + 3) == 0);
     CHECK_INT(wasm_memory_size(wasm_instance_memory(inst)), 4 * 65536);
     CHECK_INT(call1(inst, "size", 0, 0, NULL), 4);
     CHECK_INT(call1(inst, "getg", 0, 0, NULL), 5);
