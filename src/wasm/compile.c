@@ -65,6 +65,7 @@ typedef struct last_instr {
     int op;                      /* enum wasm_op of the rr form */
     uint32_t a, b;               /* operand slot, and slot or immediate */
     bool b_imm;
+    uint64_t imm;                /* b_imm: the whole immediate */
 } last_instr;
 
 typedef struct compiler {
@@ -284,9 +285,9 @@ static uint32_t source(compiler *c, operand v, uint32_t height)
 /* A new jump target at the current position: the peepholes must not look back past it. */
 static void place_label(compiler *c) { c->last.valid = false; }
 
-static void note_last(compiler *c, uint32_t start, uint32_t dst_word, int op, uint32_t a, uint32_t b, bool b_imm)
+static void note_last(compiler *c, uint32_t start, uint32_t dst_word, int op, uint32_t a, uint64_t b, bool b_imm)
 {
-    c->last = (last_instr){ true, start, c->ncode, dst_word, op, a, b, b_imm };
+    c->last = (last_instr){ true, start, c->ncode, dst_word, op, a, (uint32_t)b, b_imm, b };
 }
 
 /* True when the value on top is the result the last instruction wrote and
@@ -407,7 +408,7 @@ static void emit_return(compiler *c)
 static int fused_branch_op(int cmp, bool negate, bool imm)
 {
     switch (cmp) {
-#define CASE_(name, neg, cond) \
+#define CASE_(name, neg, type, cond) \
     case OP_##name: return negate ? (imm ? OP_br_##neg##_ri : OP_br_##neg) : (imm ? OP_br_##name##_ri : OP_br_##name);
     WASM_CMP_FUSED(CASE_)
 #undef CASE_
@@ -415,12 +416,26 @@ static int fused_branch_op(int cmp, bool negate, bool imm)
     }
 }
 
+static bool compare_is_64bit(int cmp)
+{
+    switch (cmp) {
+#define CASE_(name, neg, type, cond) case OP_##name: return WASM_##type == WASM_I64;
+    WASM_CMP_FUSED(CASE_)
+#undef CASE_
+    default: return false;
+    }
+}
+
+static bool is_eqz(int op) { return op == OP_i32_eqz || op == OP_i64_eqz; }
+
 /* If the i32 condition on top was just computed by a comparison (or eqz),
  * removes that instruction so the branch can do the comparison itself. */
 static bool take_compare(compiler *c, last_instr *cmp)
 {
     if (!live(c) || !last_produced_top(c)) return false;
-    if (c->last.op != OP_i32_eqz && fused_branch_op(c->last.op, false, false) < 0) return false;
+    if (!is_eqz(c->last.op) && fused_branch_op(c->last.op, false, false) < 0) return false;
+    if (c->last.b_imm && compare_is_64bit(c->last.op) && (int64_t)c->last.imm != (int32_t)c->last.imm)
+        return false;                            /* an i64 immediate wider than the 32-bit form */
     *cmp = c->last;
     c->ncode = c->last.start;
     c->last.valid = false;
@@ -432,8 +447,9 @@ static bool take_compare(compiler *c, last_instr *cmp)
 static uint32_t emit_cond_branch(compiler *c, bool fused, const last_instr *cmp,
                                  operand cond, uint32_t cond_height, bool when, uint32_t *instr)
 {
-    if (fused && cmp->op == OP_i32_eqz) {
-        *instr = emit_op(c, when ? OP_br_unless : OP_br_if);
+    if (fused && is_eqz(cmp->op)) {
+        bool wide = cmp->op == OP_i64_eqz;
+        *instr = emit_op(c, when ? (wide ? OP_br_unless64 : OP_br_unless) : (wide ? OP_br_if64 : OP_br_if));
         emit(c, cmp->a);
     } else if (fused) {
         *instr = emit_op(c, fused_branch_op(cmp->op, !when, cmp->b_imm));
@@ -876,7 +892,7 @@ static void op_binary(compiler *c, int op, uint8_t in, uint8_t out)
         d = emit(c, stack_slot(c, h));
         if (is_64bit(in)) emit_u64(c, b.value);
         else emit(c, (uint32_t)b.value);
-        note_last(c, at, d, op, sa, (uint32_t)b.value, true);
+        note_last(c, at, d, op, sa, b.value, true);
         return;
     }
     uint32_t sb = source(c, b, h + 1);

@@ -231,7 +231,7 @@ static wasm_trap run(wasm_instance *root, wasm_instance *inst, const wasm_code *
 #define OFF_MEM_(name, opcode, align, type, ctype) [OP_##name] = &&L_##name - &&L_unreachable,
 #define OFF_LOAD_(name, opcode, align, type, ctype) [OP_##name] = &&L_##name - &&L_unreachable, \
                                                     [OP_##name##_add] = &&L_##name##_add - &&L_unreachable,
-#define OFF_BR_(name, neg, cond) [OP_br_##name] = &&L_br_##name - &&L_unreachable, \
+#define OFF_BR_(name, neg, type, cond) [OP_br_##name] = &&L_br_##name - &&L_unreachable, \
                                  [OP_br_##name##_ri] = &&L_br_##name##_ri - &&L_unreachable,
         WASM_MISC_OPS(OFF_MISC_)
         WASM_UNOPS(OFF_UN_)
@@ -288,19 +288,27 @@ L_br_unless:
     if (!(uint32_t)fp[ip[1]]) BRANCH(ip[2]);
     ip += 3;
     NEXT();
+L_br_if64:
+    if (fp[ip[1]]) BRANCH(ip[2]);
+    ip += 3;
+    NEXT();
+L_br_unless64:
+    if (!fp[ip[1]]) BRANCH(ip[2]);
+    ip += 3;
+    NEXT();
 L_br_table: {
     uint32_t i = (uint32_t)fp[ip[1]], n = ip[2];
     BRANCH(ip[3 + (i < n ? i : n)]);
 }
-#define BR_(name, neg, cond) \
+#define BR_(name, neg, type, cond) \
 L_br_##name: { \
-    uint32_t a = (uint32_t)fp[ip[1]], b = (uint32_t)fp[ip[2]]; \
+    CT_##type a = (CT_##type)fp[ip[1]], b = (CT_##type)fp[ip[2]]; \
     if (cond) BRANCH(ip[3]); \
     ip += 4; \
     NEXT(); \
 } \
 L_br_##name##_ri: { \
-    uint32_t a = (uint32_t)fp[ip[1]], b = ip[2]; \
+    CT_##type a = (CT_##type)fp[ip[1]], b = (CT_##type)(int64_t)(int32_t)ip[2]; \
     if (cond) BRANCH(ip[3]); \
     ip += 4; \
     NEXT(); \

@@ -167,15 +167,22 @@
     X(f64_copysign, 0xa6, F64, F64, r = (a & 0x7fffffffffffffffull) | (b & 0x8000000000000000ull))
 
 /*
- * i32 comparisons that may fuse with a following br_if or if into one
- * compare-and-branch.  X(name, negation, condition): `if` branches on the negation.
+ * Integer comparisons that may fuse with a following br_if or if into one
+ * compare-and-branch.  X(name, negation, operand type, condition): `if`
+ * branches on the negation.  The _ri forms take a 32-bit immediate,
+ * sign-extended for i64.
  */
 #define WASM_CMP_FUSED(X) \
-    X(i32_eq, i32_ne, a == b)                     X(i32_ne, i32_eq, a != b) \
-    X(i32_lt_s, i32_ge_s, (int32_t)a < (int32_t)b)  X(i32_ge_s, i32_lt_s, (int32_t)a >= (int32_t)b) \
-    X(i32_lt_u, i32_ge_u, a < b)                  X(i32_ge_u, i32_lt_u, a >= b) \
-    X(i32_gt_s, i32_le_s, (int32_t)a > (int32_t)b)  X(i32_le_s, i32_gt_s, (int32_t)a <= (int32_t)b) \
-    X(i32_gt_u, i32_le_u, a > b)                  X(i32_le_u, i32_gt_u, a <= b)
+    X(i32_eq, i32_ne, I32, a == b)                       X(i32_ne, i32_eq, I32, a != b) \
+    X(i32_lt_s, i32_ge_s, I32, (int32_t)a < (int32_t)b)  X(i32_ge_s, i32_lt_s, I32, (int32_t)a >= (int32_t)b) \
+    X(i32_lt_u, i32_ge_u, I32, a < b)                    X(i32_ge_u, i32_lt_u, I32, a >= b) \
+    X(i32_gt_s, i32_le_s, I32, (int32_t)a > (int32_t)b)  X(i32_le_s, i32_gt_s, I32, (int32_t)a <= (int32_t)b) \
+    X(i32_gt_u, i32_le_u, I32, a > b)                    X(i32_le_u, i32_gt_u, I32, a <= b) \
+    X(i64_eq, i64_ne, I64, a == b)                       X(i64_ne, i64_eq, I64, a != b) \
+    X(i64_lt_s, i64_ge_s, I64, (int64_t)a < (int64_t)b)  X(i64_ge_s, i64_lt_s, I64, (int64_t)a >= (int64_t)b) \
+    X(i64_lt_u, i64_ge_u, I64, a < b)                    X(i64_ge_u, i64_lt_u, I64, a >= b) \
+    X(i64_gt_s, i64_le_s, I64, (int64_t)a > (int64_t)b)  X(i64_le_s, i64_gt_s, I64, (int64_t)a <= (int64_t)b) \
+    X(i64_gt_u, i64_le_u, I64, a > b)                    X(i64_le_u, i64_gt_u, I64, a <= b)
 
 /* X(name, opcode, log2 of natural alignment, result type, C type in memory) */
 #define WASM_LOADS(X) \
@@ -210,7 +217,7 @@
  * The other instructions and their operand words (s = slot, i = immediate,
  * d = branch displacement):
  *   unreachable | nop-free: there is no nop
- *   br d | br_if s d | br_unless s d | br_table s n d0..dn
+ *   br d | br_if s d | br_unless s d | br_if64 s d | br_unless64 s d | br_table s n d0..dn
  *   copy s_from s_to | const32 s_to i | const64 s_to i_lo i_hi
  *   select s_a s_b s_cond s_to
  *   global_get i s_to | global_set i s_from
@@ -229,7 +236,7 @@
  * constant (the add still wraps at 32 bits before the offset is added).
  */
 #define WASM_MISC_OPS(X) \
-    X(unreachable) X(br) X(br_if) X(br_unless) X(br_table) \
+    X(unreachable) X(br) X(br_if) X(br_unless) X(br_if64) X(br_unless64) X(br_table) \
     X(copy) X(const32) X(const64) X(select) \
     X(global_get) X(global_set) X(memory_size) X(memory_grow) \
     X(call) X(call_import) X(call_indirect) X(ret) \
@@ -243,7 +250,7 @@ enum wasm_op {
 #define OP_BIN_(name, opcode, in, out, stmt) OP_##name, OP_##name##_ri,
 #define OP_LOAD_(name, opcode, align, type, ctype) OP_##name, OP_##name##_add,
 #define OP_MEM_(name, opcode, align, type, ctype) OP_##name,
-#define OP_BR_(name, neg, cond) OP_br_##name, OP_br_##name##_ri,
+#define OP_BR_(name, neg, type, cond) OP_br_##name, OP_br_##name##_ri,
     WASM_MISC_OPS(OP_MISC_)
     WASM_UNOPS(OP_UN_)
     WASM_SAT_UNOPS(OP_UN_)

@@ -214,6 +214,12 @@ static const char control_wat[] =
     " (func (export \"sel\") (param i32) (result i64) (select (i64.const 1) (i64.const -1) (local.get 0)))"
     " (func (export \"ifelse\") (param i32) (result i32)"
     "   (if (result i32) (i32.lt_u (local.get 0) (i32.const 10)) (then (i32.const 1)) (else (i32.const 2))))"
+    " (func (export \"lt64\") (param i64) (result i32)"
+    "   (if (result i32) (i64.lt_s (local.get 0) (i64.const -5)) (then (i32.const 1)) (else (i32.const 0))))"
+    " (func (export \"wide64\") (param i64) (result i32)"
+    "   (if (result i32) (i64.lt_u (local.get 0) (i64.const 0x100000000)) (then (i32.const 1)) (else (i32.const 0))))"
+    " (func (export \"eqz64\") (param i64) (result i32)"
+    "   (block (result i32) (i32.const 1) (br_if 0 (i64.eqz (local.get 0))) (drop) (i32.const 0)))"
     " (func $fib (export \"fib\") (param i32) (result i32)"
     "   (if (result i32) (i32.lt_u (local.get 0) (i32.const 2)) (then (local.get 0))"
     "     (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))"
@@ -252,6 +258,21 @@ static void test_control(void)
     CHECK_INT(r, 1);
     CHECK_INT(call(inst, "ifelse", &r, 1, (uint64_t)10), WASM_OK);
     CHECK_INT(r, 2);
+    /* i64 compare-and-branch: sign-extended small immediates, wide ones, 64-bit eqz */
+    CHECK_INT(call(inst, "lt64", &r, 1, (uint64_t)-6), WASM_OK);
+    CHECK_INT(r, 1);
+    CHECK_INT(call(inst, "lt64", &r, 1, (uint64_t)-5), WASM_OK);
+    CHECK_INT(r, 0);
+    CHECK_INT(call(inst, "lt64", &r, 1, 0x7fffffffffffffffull), WASM_OK);
+    CHECK_INT(r, 0);
+    CHECK_INT(call(inst, "wide64", &r, 1, 0xffffffffull), WASM_OK);
+    CHECK_INT(r, 1);
+    CHECK_INT(call(inst, "wide64", &r, 1, 0x100000000ull), WASM_OK);
+    CHECK_INT(r, 0);
+    CHECK_INT(call(inst, "eqz64", &r, 1, 0x100000000ull), WASM_OK);
+    CHECK_INT(r, 0);
+    CHECK_INT(call(inst, "eqz64", &r, 1, 0ull), WASM_OK);
+    CHECK_INT(r, 1);
     CHECK_INT(call(inst, "fib", &r, 1, (uint64_t)20), WASM_OK);
     CHECK_INT(r, 6765);
     wasm_instance_free(inst);
