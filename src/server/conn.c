@@ -275,8 +275,10 @@ static int conn_read(conn *c)
         if (pending == 0)
             c->request_start_ms = now_ms();
         c->in.len += (size_t)n;
-        if (!c->ssl && (size_t)n < room)
-            return 0;                        /* the socket is drained: spare a recv() */
+        /* Probably drained: spare the read() that would say EAGAIN.  If more
+         * came meanwhile, level-triggered epoll reports it again. */
+        if (c->ssl ? !SSL_has_pending(c->ssl) : (size_t)n < room)
+            return 0;
     }
 }
 
@@ -380,6 +382,11 @@ void conn_update(conn *c)
     }
     uint32_t ev = (wants_read(c) ? EPOLLIN : 0) |
                   (c->out.off < c->out.len || c->ssl_wants_write ? EPOLLOUT : 0);
+    /* An HTTP/1.1 request in a worker pauses reading, lazily: EPOLLIN stays
+     * armed (its client usually just waits, and two epoll_ctl per request
+     * are saved) and is dropped only if it fires meanwhile. */
+    if (c->proto == PROTO_H1 && c->busy && !c->read_paused && (c->events & EPOLLIN))
+        ev |= EPOLLIN;
     if (ev != c->events) {
         struct epoll_event e = { .events = ev, .data.ptr = c };
         epoll_ctl(c->srv->epfd, EPOLL_CTL_MOD, c->fd, &e);
@@ -464,6 +471,8 @@ void conn_handle_io(conn *c, uint32_t events)
         return;
     }
     c->ssl_wants_write = false;
+    if ((events & EPOLLIN) && c->proto == PROTO_H1 && c->busy)
+        c->read_paused = true;               /* see conn_update */
     if (!c->handshake_done) {
         if (finish_handshake(c) < 0) {
             conn_close(c);
@@ -521,6 +530,7 @@ bool conn_dispatch(conn *c, http_job *job)
 void conn_job_done(conn *c, http_job *job)
 {
     c->busy--;
+    c->read_paused = false;
     if (c->proto == PROTO_H2)
         h2_job_done(c, job);
     else if (c->fd >= 0)
@@ -530,7 +540,7 @@ void conn_job_done(conn *c, http_job *job)
             bury(c);
         return;
     }
-    if (c->read_more || (c->ssl && SSL_pending(c->ssl) > 0))
+    if (c->read_more || (c->ssl && SSL_has_pending(c->ssl)))
         conn_handle_io(c, EPOLLIN);
     else
         conn_update(c);

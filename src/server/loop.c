@@ -223,6 +223,7 @@ static void *io_main(void *arg)
         int n = epoll_wait(s->epfd, events, 64, wait_timeout(s, now_ms()));
         for (int i = 0; i < n; i++)
             handle_event(s, &events[i]);
+        workers_flush(s->pool);
         conn_reap(s);
         uint64_t now = now_ms();
         if (s->reload_at_ms && now >= s->reload_at_ms)
@@ -231,6 +232,7 @@ static void *io_main(void *arg)
             resume_accepting(s);
         if (now >= next_sweep) {
             sweep_timeouts(s, now);
+            workers_flush(s->pool);
             conn_reap(s);
             next_sweep = now + SWEEP_MS;
         }

@@ -86,6 +86,9 @@ SSL_CTX *tls_context_new(const char *cert_file, const char *key_file, const char
      * grow (move) between the retries of a partial write. */
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
                               SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    /* One read() per burst of records instead of two per record (header,
+     * body); conn.c checks SSL_has_pending for what was read ahead. */
+    SSL_CTX_set_read_ahead(ctx, 1);
     SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
     if (SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1) {
         tls_error(err, errlen, "cannot load certificate chain from", cert_file);

@@ -50,7 +50,8 @@ typedef struct http_job {
 typedef struct worker_pool worker_pool;
 worker_pool *workers_start(int n, http_handler_fn handler, void **contexts, int wake_fd,
                            char *err, size_t errlen);
-void workers_submit(worker_pool *p, http_job *job);
+void workers_submit(worker_pool *p, http_job *job);  /* queued until workers_flush */
+void workers_flush(worker_pool *p);              /* hands the queued jobs to the workers */
 http_job *workers_take_done(worker_pool *p);     /* the whole completion list, or NULL */
 void workers_stop(worker_pool *p);               /* joins; pending jobs must be none */
 
@@ -76,6 +77,7 @@ typedef struct conn {
     bool linger_on_close;          /* an error response: close by lingering */
     bool lingering;                /* write side shut, discarding input until EOF or timeout */
     bool ssl_wants_write;          /* SSL_read needs the socket writable */
+    bool read_paused;              /* HTTP/1.1 busy and EPOLLIN fired: drop EPOLLIN for now */
     bool in_graveyard;
     struct conn *grave_next;       /* closed, freed at the end of the loop iteration */
     int busy;                      /* jobs in flight */

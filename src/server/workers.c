@@ -1,8 +1,10 @@
 /*
  * workers.c - the threads that run the application's handler.  A FIFO of jobs
- * under one mutex; finished jobs go on a completion list and the I/O thread is
- * woken through an eventfd only when that list was empty, so a burst of
- * completions costs one wake-up.
+ * under one mutex.  The I/O thread gathers the requests of one loop iteration
+ * and hands them over in one batch (one lock, as many wake-ups as there are
+ * idle workers for them); finished jobs go on a completion list and the I/O
+ * thread is woken through an eventfd only when that list was empty, so a
+ * burst of completions costs one wake-up.
  */
 #include <errno.h>
 #include <signal.h>
@@ -18,6 +20,9 @@ struct worker_pool {
     pthread_cond_t cv;
     http_job *head, *tail;         /* waiting for a worker */
     http_job *done;                /* finished, for the I/O thread */
+    int idle;                      /* workers waiting on cv */
+    http_job *batch, *batch_tail;  /* I/O thread only: submitted, not yet handed over */
+    int batch_len;
     bool stopping;
     int wake_fd;
     http_handler_fn handler;
@@ -29,8 +34,11 @@ struct worker_pool {
 static http_job *next_job(worker_pool *p)
 {
     pthread_mutex_lock(&p->mu);
-    while (!p->head && !p->stopping)
+    while (!p->head && !p->stopping) {
+        p->idle++;
         pthread_cond_wait(&p->cv, &p->mu);
+        p->idle--;
+    }
     http_job *job = p->head;
     if (job) {
         p->head = job->next;
@@ -102,14 +110,33 @@ worker_pool *workers_start(int n, http_handler_fn handler, void **contexts, int 
 void workers_submit(worker_pool *p, http_job *job)
 {
     job->next = NULL;
+    if (p->batch_tail)
+        p->batch_tail->next = job;
+    else
+        p->batch = job;
+    p->batch_tail = job;
+    p->batch_len++;
+}
+
+void workers_flush(worker_pool *p)
+{
+    if (!p->batch)
+        return;
     pthread_mutex_lock(&p->mu);
     if (p->tail)
-        p->tail->next = job;
+        p->tail->next = p->batch;
     else
-        p->head = job;
-    p->tail = job;
-    pthread_cond_signal(&p->cv);
+        p->head = p->batch;
+    p->tail = p->batch_tail;
+    int wake = p->batch_len < p->idle ? p->batch_len : p->idle;
+    if (wake == p->idle)
+        pthread_cond_broadcast(&p->cv);
+    else
+        while (wake--)
+            pthread_cond_signal(&p->cv);
     pthread_mutex_unlock(&p->mu);
+    p->batch = p->batch_tail = NULL;
+    p->batch_len = 0;
 }
 
 http_job *workers_take_done(worker_pool *p)
