@@ -348,11 +348,12 @@ kw_iter kw_iter_begin(kw_val container)
 {
     kw_type t = kw_typeof(container);
     if (t != KW_ARRAY && t != KW_OBJECT)
-        return (kw_iter){ NULL, NULL };
-    return (kw_iter){ container.p + 1, container.p + container.n - 1 };
+        return (kw_iter){ NULL, NULL, false };
+    return (kw_iter){ container.p + 1, container.p + container.n - 1, t == KW_OBJECT };
 }
 
-bool kw_next(kw_iter *it, kw_val *elem)
+/* The next item of either kind of container: an element, or a member's key. */
+static bool next_item(kw_iter *it, kw_val *elem)
 {
     if (!it->p)
         return false;
@@ -369,10 +370,15 @@ bool kw_next(kw_iter *it, kw_val *elem)
     return true;
 }
 
+bool kw_next(kw_iter *it, kw_val *elem)
+{
+    return !it->object && next_item(it, elem);
+}
+
 bool kw_next_member(kw_iter *it, kw_val *key, kw_val *value)
 {
     kw_val k;
-    if (!kw_next(it, &k))
+    if (!it->object || !next_item(it, &k))
         return false;
     const char *p = skip_ws(it->p, it->end);   /* at ':' */
     p = skip_ws(p + 1, it->end);

@@ -84,6 +84,7 @@ size_t kw_len(kw_val v);
  *     while (kw_next_member(&it, &k, &v)) ...      (k is the key string value) */
 typedef struct kw_iter {
     const char *p, *end;
+    bool object;   /* kw_next walks arrays only, kw_next_member objects only */
 } kw_iter;
 kw_iter kw_iter_begin(kw_val container);
 bool kw_next(kw_iter *it, kw_val *elem);
@@ -150,7 +151,9 @@ void kw_w_val(kw_writer *w, kw_val v);
 
 /* Builds an edited copy of a document without re-serialising it: edits are
  * byte ranges of the original text replaced by new JSON text.  Edits must not
- * overlap (edit a container, or something inside it, not both). */
+ * overlap (edit a container, or something inside it, not both).  Edits of
+ * something that is not an object (set) / array (append) / present (replace)
+ * are ignored, so a mistyped request cannot produce broken JSON. */
 typedef struct kw_edit {
     size_t at, del;
     const char *ins;

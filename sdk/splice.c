@@ -39,11 +39,15 @@ void kw_splice_init(kw_splice *s, kw_val doc) { *s = (kw_splice){ .doc = doc }; 
 
 void kw_splice_replace(kw_splice *s, kw_val old, const char *json)
 {
+    if (!kw_present(old))
+        return;
     add_edit(s, offset_of(s, old.p), old.n, json, strlen(json));
 }
 
 void kw_splice_set(kw_splice *s, kw_val obj, const char *key, const char *json)
 {
+    if (kw_typeof(obj) != KW_OBJECT)
+        return;   /* nothing sensible to edit; the document stays valid */
     kw_val cur = kw_get(obj, key);
     if (kw_present(cur)) {
         kw_splice_replace(s, cur, json);
@@ -98,6 +102,8 @@ void kw_splice_set_path(kw_splice *s, kw_val obj, const char *path, const char *
 
 void kw_splice_append(kw_splice *s, kw_val arr, const char *json)
 {
+    if (kw_typeof(arr) != KW_ARRAY)
+        return;
     size_t at = offset_of(s, arr.p) + arr.n - 1;   /* before the closing ']' */
     kw_buf b = { 0 };
     if (kw_len(arr) > 0 || inserted_at(s, at))

@@ -43,6 +43,11 @@ static bool validate(kw_val request, kw_val settings)
         ms = parse_ms(kw_str(annotation));
     else if (kw_typeof(annotation) == KW_NUMBER)
         kw_int(annotation, &ms);
+    kw_buf msg = { 0 };
+    kw_buf_puts(&msg, "sleeping for ");
+    kw_buf_int(&msg, ms);
+    kw_buf_puts(&msg, " ms");
+    kw_log(KW_LOG_INFO, kw_buf_cstr(&msg));
     int64_t until = now_ms() + ms;
     while (now_ms() < until)
         ;

@@ -13,6 +13,8 @@
  *   allowed         expected verdict
  *   message, code   optional expected rejection message / code
  *   message_is_request  optional: the message is the request itself, as JSON
+ *   log             optional (native runner only): text the policy must log
+ *                   through tracing/log
  *   mutated         optional: file holding the expected mutated object, or
  *                   false when the policy must not mutate
  */

@@ -60,6 +60,45 @@ static void check_mutation(const char *dir, const char *name, kw_val tc, kw_val 
     free(path);
 }
 
+/* Requests with every field of the wrong type: whatever the policy decides,
+ * it must answer with a well-formed ValidationResponse (or a clean error). */
+static const char *const odd_requests[] = {
+    "{}",
+    "[]",
+    "null",
+    "\"text\"",
+    "{\"kind\":{\"kind\":\"Pod\"},\"object\":{\"spec\":{\"containers\":{\"a\":1},\"initContainers\":\"x\","
+    "\"securityContext\":[1],\"volumes\":7,\"hostIPC\":\"yes\"}}}",
+    "{\"kind\":{\"kind\":\"Deployment\"},\"object\":{\"spec\":{\"template\":[]}}}",
+    "{\"kind\":{\"kind\":\"CronJob\"},\"object\":{\"spec\":{\"jobTemplate\":{\"spec\":{\"template\":{\"spec\":null}}}}}}",
+    "{\"kind\":{\"kind\":\"Pod\"},\"operation\":7,\"object\":{\"metadata\":{\"labels\":[1,2],\"annotations\":\"s\"},"
+    "\"spec\":{\"containers\":[1,\"s\",null,{\"securityContext\":\"x\",\"ports\":{\"hostPort\":1},"
+    "\"volumeMounts\":[{\"name\":5}]},{\"securityContext\":{\"capabilities\":{\"add\":\"x\",\"drop\":7},"
+    "\"runAsUser\":\"0\",\"allowPrivilegeEscalation\":1}}]}}}",
+    "{\"kind\":{\"kind\":\"Pod\"},\"operation\":\"DELETE\",\"object\":null,\"oldObject\":{\"metadata\":7}}",
+    "{\"user\":[],\"action\":{},\"resource\":null}",
+};
+
+static void run_odd_requests(kw_val settings)
+{
+    for (size_t i = 0; i < sizeof odd_requests / sizeof odd_requests[0]; i++) {
+        size_t len = strlen(odd_requests[i]) + settings.n + 32;
+        char *payload = malloc(len);
+        if (!payload)
+            abort();
+        snprintf(payload, len, "{\"request\":%s,\"settings\":%.*s}", odd_requests[i], (int)settings.n, settings.p);
+        char *out = NULL;
+        int ok = kw_native_call("validate", payload, strlen(payload), &out);
+        kw_val resp;
+        bool fine = ok ? kw_parse(out, strlen(out), &resp, NULL, 0) == 0 &&
+                             kw_typeof(kw_get(resp, "accepted")) == KW_BOOL
+                       : strlen(out) > 0;
+        check(fine, odd_requests[i], "a mistyped request must get a well-formed answer", out);
+        free(out);
+        free(payload);
+    }
+}
+
 static void run_case(const char *dir, kw_val tc)
 {
     char *name = strdup(kw_str(kw_get(tc, "name")));   /* outlives arena resets */
@@ -71,6 +110,7 @@ static void run_case(const char *dir, kw_val tc)
         free(name);
         return;
     }
+    run_odd_requests(settings);
 
     char *path = join_path(dir, kw_str(kw_get(tc, "request")));
     file_text f;
@@ -109,6 +149,9 @@ static void run_case(const char *dir, kw_val tc)
         if (kw_present(kw_get(tc, "code")))
             check(kw_equal(kw_get(resp, "code"), kw_get(tc, "code")), name, "code", out);
         check_mutation(dir, name, tc, resp, out);
+        if (kw_present(kw_get(tc, "log")))
+            check(strstr(kw_native_logs(), kw_str(kw_get(tc, "log"))) != NULL, name, "expected log line",
+                  kw_native_logs());
     }
     free(out);
     free(payload);
