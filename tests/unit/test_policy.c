@@ -380,6 +380,28 @@ static void test_writer(void)
               "\"message\":null,\"field\":\"spec.policies.x\"}]},\"code\":400},\"auditAnnotations\":null,"
               "\"warnings\":null}}");
     json_buf_free(&b);
+
+    /* every field at once, in spec §1.7's order; strings escaped */
+    json_error jerr;
+    policy_response all = { 0 };
+    all.uid = "u\"2\n";
+    all.allowed = true;
+    all.patch = "W10=";
+    all.has_status = true;
+    all.status.message = "caf\xc3\xa9";
+    all.audit_annotations = json_parse(a, "{\"k\":\"v\"}", 9, &jerr);
+    all.warnings = json_parse(a, "[\"w\"]", 5, &jerr);
+    json_buf_init(&b);
+    policy_response_write(&b, &all);
+    CHECK_STR(b.data, "{\"uid\":\"u\\\"2\\n\",\"allowed\":true,\"patchType\":\"JSONPatch\",\"patch\":\"W10=\","
+              "\"status\":{\"message\":\"caf\xc3\xa9\"},\"auditAnnotations\":{\"k\":\"v\"},\"warnings\":[\"w\"]}");
+    json_buf_free(&b);
+    /* a status with nothing in it is still written, as an empty object */
+    policy_response bare = { .uid = "u3", .has_status = true };
+    json_buf_init(&b);
+    policy_response_write(&b, &bare);
+    CHECK_STR(b.data, "{\"uid\":\"u3\",\"allowed\":false,\"status\":{},\"auditAnnotations\":null,\"warnings\":null}");
+    json_buf_free(&b);
     json_arena_free(a);
 }
 
