@@ -127,6 +127,7 @@ typedef struct policy_runtime_config {
     policy_backend backends[POLICY_CAP_COUNT];
     uint32_t timeout_ms;                /* default per-evaluation timeout; 0 = 2000 ms */
     bool disable_timeout;               /* no deadline unless a policy sets its own timeout_ms */
+    uint32_t max_memory_mib;            /* linear memory per sandbox; 0 = the engine's default (1 GiB) */
 } policy_runtime_config;
 
 typedef struct policy_runtime policy_runtime;

@@ -86,7 +86,9 @@ static int module_prepare(policy_module *m, const uint8_t *wasm, size_t len, cha
     if (check_exports(m, err, errlen) < 0)
         return -1;
     const wasm_linker *linker = m->mode == POLICY_EXEC_WAPC ? m->rt->wapc_linker : m->rt->wasi_linker;
-    wasm_instance *template = wasm_instantiate(m->wasm, linker, NULL, &werr);
+    /* The snapshot's instances inherit these limits. */
+    wasm_limits limits = { .max_memory_pages = m->rt->cfg.max_memory_mib * 16u };   /* 64 KiB pages */
+    wasm_instance *template = wasm_instantiate(m->wasm, linker, &limits, &werr);
     if (!template) {
         snprintf(err, errlen, "cannot instantiate the module: %s", werr.message);
         return -1;

@@ -3,6 +3,8 @@
 ;;   'g'  grows its memory by 4 pages and scribbles over the new space, then
 ;;        answers {"accepted":true,"code":N} with N = the page count it found
 ;;        on entry (1 in every fresh sandbox)
+;;   'm'  tries to grow its memory by 100 pages (6.4 MiB): answers code 9 when
+;;        the host's memory limit refuses, else the page count found on entry
 ;;   'r'  hands __guest_request buffers past the end of memory
 ;;   'o'  hands __guest_response a range past the end of memory
 ;;   'h'  calls __host_call with a binding pointer past the end of memory
@@ -32,6 +34,9 @@
         (drop (memory.grow (i32.const 4)))
         (memory.fill (i32.const 65536) (i32.const 0xAB) (i32.const 262144))
         (return (call $answer (local.get $pages)))))
+    (if (i32.eq (local.get $cmd) (i32.const 109)) ;; 'm'
+      (then (return (call $answer (select (i32.const 9) (local.get $pages)
+                                          (i32.eq (memory.grow (i32.const 100)) (i32.const -1)))))))
     (if (i32.eq (local.get $cmd) (i32.const 111)) ;; 'o'
       (then (call $guest_response (i32.const 65000) (i32.const 1000)) (return (i32.const 1))))
     (if (i32.eq (local.get $cmd) (i32.const 104)) ;; 'h'

@@ -188,8 +188,22 @@ static void test_hostile_guest(policy_runtime *rt)
         CHECK(strstr(evaluate(p, REQ(bad[i]), NULL, out, sizeof out), want));
     }
     CHECK(strstr(evaluate(p, REQ("x"), NULL, out, sizeof out), "\"code\":1}"));
+    CHECK(strstr(evaluate(p, REQ("more"), NULL, out, sizeof out), "\"code\":1}"));   /* no limit: grown */
     policy_free(p);
     policy_module_release(m);
+
+    /* a runtime memory limit: the same growth is refused */
+    policy_runtime_config cfg = { .max_memory_mib = 1 };
+    policy_runtime *small = policy_runtime_new(&cfg, err, sizeof err);
+    m = small ? load_guest(small, "wapc_hostile.wasm", POLICY_EXEC_WAPC, err, sizeof err) : NULL;
+    CHECK(m != NULL);
+    if (m) {
+        p = make_policy(m, "small", NULL, NULL, err, sizeof err);
+        CHECK(strstr(evaluate(p, REQ("more"), NULL, out, sizeof out), "\"code\":9}"));
+        policy_free(p);
+        policy_module_release(m);
+    }
+    policy_runtime_free(small);
 }
 
 static double seconds_since(const struct timespec *t0)
