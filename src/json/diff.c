@@ -14,6 +14,7 @@
 #include <string.h>
 
 typedef struct differ {
+    json_arena *arena;           /* for the key indexes of large objects */
     json_buf *out;
     json_buf path;               /* pointer of the value being compared */
     bool first;                  /* no operation written yet */
@@ -57,14 +58,27 @@ static void emit(differ *d, const char *op, const json_value *value)
     json_buf_append(out, "}", 1);
 }
 
+/* Large objects are looked up through a sorted index (internal.h), so diffing
+ * two objects of n keys costs n log n rather than n squared: a ConfigMap with
+ * tens of thousands of keys can pass through a mutating policy. */
+static void index_init(differ *d, json_key_index *ix, const json_value *object)
+{
+    const json_member **storage = NULL;
+    if (object->len >= JSON_KEY_INDEX_MIN) storage = json_arena_alloc(d->arena, object->len * sizeof *storage);
+    json_key_index_init(ix, object, storage);     /* no storage: scans, still correct */
+}
+
 static void diff_value(differ *d, const json_value *from, const json_value *to);
 
 static void diff_object(differ *d, const json_value *from, const json_value *to)
 {
     size_t mark = d->path.len;
+    json_key_index from_ix, to_ix;
+    index_init(d, &from_ix, from);
+    index_init(d, &to_ix, to);
     for (size_t i = 0; i < from->len; i++) {
         const json_member *m = &from->u.members[i];
-        if (json_get_n(to, m->key, m->key_len) || json_get_n(from, m->key, m->key_len) != m->value)
+        if (json_key_index_get(&to_ix, m->key, m->key_len) || json_key_index_get(&from_ix, m->key, m->key_len) != m->value)
             continue;                                             /* kept, or a later duplicate key */
         path_push_key(&d->path, m->key, m->key_len);
         emit(d, "remove", NULL);
@@ -72,8 +86,8 @@ static void diff_object(differ *d, const json_value *from, const json_value *to)
     }
     for (size_t i = 0; i < to->len; i++) {
         const json_member *m = &to->u.members[i];
-        const json_value *old = json_get_n(from, m->key, m->key_len);
-        if (json_get_n(to, m->key, m->key_len) != m->value) continue;   /* a later duplicate key */
+        const json_value *old = json_key_index_get(&from_ix, m->key, m->key_len);
+        if (json_key_index_get(&to_ix, m->key, m->key_len) != m->value) continue;   /* a later duplicate key */
         path_push_key(&d->path, m->key, m->key_len);
         if (old) diff_value(d, old, m->value);
         else emit(d, "add", m->value);
@@ -111,7 +125,7 @@ static void diff_value(differ *d, const json_value *from, const json_value *to)
 
 int json_diff(json_arena *a, const json_value *from, const json_value *to, json_buf *out)
 {
-    differ d = { .out = out, .first = true };
+    differ d = { .arena = a, .out = out, .first = true };
     json_buf_init(&d.path);
     json_buf_append(out, "[", 1);
     diff_value(&d, from, to);

@@ -75,6 +75,20 @@ const char *json_scan_number(const char *p, const char *end, const char **why);
 /* json_get for a key of known length (keys may hold NUL bytes). */
 const json_value *json_get_n(const json_value *object, const char *key, size_t len);
 
+/* Lookup of an object's members by key: a scan, or binary search over a sorted
+ * array of member pointers (`storage`, object->len entries, caller-provided)
+ * for objects of JSON_KEY_INDEX_MIN keys or more.  With duplicate keys the first
+ * one is found, as json_get does. */
+typedef struct json_key_index {
+    const json_value *object;
+    const json_member **sorted;  /* NULL: scan */
+} json_key_index;
+
+#define JSON_KEY_INDEX_MIN 32
+
+void json_key_index_init(json_key_index *ix, const json_value *object, const json_member **storage);
+const json_value *json_key_index_get(const json_key_index *ix, const char *key, size_t len);
+
 /* A number value from its literal: text must be a valid JSON number. */
 json_value *json_number_from_text(json_arena *a, const char *text, size_t len);
 

@@ -8,6 +8,7 @@
 #include "internal.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 const json_value *json_get(const json_value *object, const char *key)
@@ -86,29 +87,77 @@ static bool numbers_equal(const json_value *a, const json_value *b)
     return a->u.num.d == b->u.num.d;
 }
 
-/* Members that json_get can see: the first of each key (duplicates are shadowed). */
-static size_t visible_members(const json_value *o)
+static int compare_keys(const char *a, size_t alen, const char *b, size_t blen)
+{
+    int c = memcmp(a, b, alen < blen ? alen : blen);
+    return c ? c : (alen > blen) - (alen < blen);
+}
+
+static int compare_members(const void *x, const void *y)
+{
+    const json_member *a = *(const json_member *const *)x, *b = *(const json_member *const *)y;
+    int c = compare_keys(a->key, a->key_len, b->key, b->key_len);
+    return c ? c : (a > b) - (a < b);        /* document order among duplicates: the first wins */
+}
+
+void json_key_index_init(json_key_index *ix, const json_value *object, const json_member **storage)
+{
+    ix->object = object;
+    ix->sorted = object->len >= JSON_KEY_INDEX_MIN ? storage : NULL;
+    if (!ix->sorted) return;
+    for (size_t i = 0; i < object->len; i++) ix->sorted[i] = &object->u.members[i];
+    qsort(ix->sorted, object->len, sizeof *ix->sorted, compare_members);
+}
+
+const json_value *json_key_index_get(const json_key_index *ix, const char *key, size_t len)
+{
+    if (!ix->sorted) return json_get_n(ix->object, key, len);
+    size_t lo = 0, hi = ix->object->len;
+    while (lo < hi) {                         /* the first entry >= key */
+        size_t mid = lo + (hi - lo) / 2;
+        if (compare_keys(ix->sorted[mid]->key, ix->sorted[mid]->key_len, key, len) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo < ix->object->len && compare_keys(ix->sorted[lo]->key, ix->sorted[lo]->key_len, key, len) == 0)
+        return ix->sorted[lo]->value;
+    return NULL;
+}
+
+/* Members that a lookup can see: the first of each key (duplicates are shadowed). */
+static size_t visible_members(const json_key_index *ix)
 {
     size_t n = 0;
-    for (size_t i = 0; i < o->len; i++)
-        n += json_get_n(o, o->u.members[i].key, o->u.members[i].key_len) == o->u.members[i].value;
+    for (size_t i = 0; i < ix->object->len; i++) {
+        const json_member *m = &ix->object->u.members[i];
+        n += json_key_index_get(ix, m->key, m->key_len) == m->value;
+    }
     return n;
 }
 
+/* Key order is ignored.  Large objects are compared through sorted indexes
+ * (heap storage: json_equal has no arena), falling back to scans without memory. */
 static bool objects_equal(const json_value *a, const json_value *b)
 {
-    bool duplicates = false;
-    for (size_t i = 0; i < a->len; i++) {
+    const json_member **sa = a->len >= JSON_KEY_INDEX_MIN ? malloc(a->len * sizeof *sa) : NULL;
+    const json_member **sb = b->len >= JSON_KEY_INDEX_MIN ? malloc(b->len * sizeof *sb) : NULL;
+    json_key_index ia, ib;
+    json_key_index_init(&ia, a, sa);
+    json_key_index_init(&ib, b, sb);
+    bool equal = true, duplicates = false;
+    for (size_t i = 0; equal && i < a->len; i++) {
         const json_member *m = &a->u.members[i];
-        if (json_get_n(a, m->key, m->key_len) != m->value) {
+        if (json_key_index_get(&ia, m->key, m->key_len) != m->value) {
             duplicates = true;
             continue;
         }
-        const json_value *other = json_get_n(b, m->key, m->key_len);
-        if (!other || !json_equal(m->value, other)) return false;
+        const json_value *other = json_key_index_get(&ib, m->key, m->key_len);
+        equal = other && json_equal(m->value, other);
     }
     /* Every visible key of a is in b; equal if b has no others. */
-    return !duplicates && a->len == b->len ? true : visible_members(a) == visible_members(b);
+    if (equal && (duplicates || a->len != b->len)) equal = visible_members(&ia) == visible_members(&ib);
+    free(sa);
+    free(sb);
+    return equal;
 }
 
 bool json_equal(const json_value *a, const json_value *b)

@@ -289,11 +289,69 @@ static const char *build_key(yreader *r, yaml_event_t *ev, size_t *len)
     return key;
 }
 
+/* A mapping entry waiting on the scratch stack for its mapping to end. */
+typedef struct pending_member {
+    json_member member;
+    yaml_mark_t mark;            /* of the key, for the duplicate-key error */
+} pending_member;
+
+static int compare_pending(const void *x, const void *y)
+{
+    const pending_member *a = *(const pending_member *const *)x, *b = *(const pending_member *const *)y;
+    size_t n = a->member.key_len < b->member.key_len ? a->member.key_len : b->member.key_len;
+    int c = memcmp(a->member.key, b->member.key, n);
+    if (c) return c;
+    if (a->member.key_len != b->member.key_len) return a->member.key_len < b->member.key_len ? -1 : 1;
+    return a < b ? -1 : a > b;               /* document order among equal keys */
+}
+
+/* The first entry whose key repeats an earlier one, or NULL.  Sorting keeps a
+ * mapping of many keys at n log n (a scan per key would be quadratic). */
+static const pending_member *find_duplicate(yreader *r, const pending_member *e, size_t n)
+{
+    if (n <= 16) {
+        for (size_t i = 1; i < n; i++)
+            for (size_t k = 0; k < i; k++)
+                if (e[i].member.key_len == e[k].member.key_len &&
+                    memcmp(e[i].member.key, e[k].member.key, e[i].member.key_len) == 0)
+                    return &e[i];
+        return NULL;
+    }
+    const pending_member **sorted = json_arena_alloc(r->arena, n * sizeof *sorted);
+    if (!sorted) return NULL;
+    for (size_t i = 0; i < n; i++) sorted[i] = &e[i];
+    qsort(sorted, n, sizeof *sorted, compare_pending);
+    const pending_member *first = NULL;
+    for (size_t i = 1; i < n; i++)
+        if (sorted[i]->member.key_len == sorted[i - 1]->member.key_len &&
+            memcmp(sorted[i]->member.key, sorted[i - 1]->member.key, sorted[i]->member.key_len) == 0 &&
+            (!first || sorted[i] < first))
+            first = sorted[i];
+    return first;
+}
+
+/* Moves the entries from `base` on the scratch stack into the object's members. */
+static json_value *finish_mapping(yreader *r, size_t base, const yaml_event_t *start)
+{
+    json_arena *a = r->arena;
+    const pending_member *e = (const pending_member *)(a->scratch + base);
+    size_t n = (a->scratch_len - base) / sizeof *e;
+    const pending_member *dup = find_duplicate(r, e, n);
+    if (dup) return fail_at(r, dup->mark, "duplicate mapping key '%s'", dup->member.key);
+    json_value *object = json_new_object(a);
+    json_member *members = n ? json_arena_alloc(a, json_capacity_for(n) * sizeof *members) : NULL;
+    if (!object || (n && !members)) return fail_at(r, start->start_mark, "out of memory");
+    for (size_t i = 0; i < n; i++) members[i] = e[i].member;
+    object->u.members = members;
+    object->len = n;
+    a->scratch_len = base;
+    return object;
+}
+
 static json_value *build_mapping(yreader *r, const yaml_event_t *start)
 {
-    json_value *object = json_new_object(r->arena);
-    if (!object) return fail_at(r, start->start_mark, "out of memory");
     if (!enter(r, start->start_mark)) return NULL;
+    size_t base = r->arena->scratch_len;
     for (;;) {
         yaml_event_t ev;
         if (next_event(r, &ev) < 0) return NULL;
@@ -301,19 +359,16 @@ static json_value *build_mapping(yreader *r, const yaml_event_t *start)
             yaml_event_delete(&ev);
             break;
         }
-        yaml_mark_t mark = ev.start_mark;
-        size_t key_len;
-        const char *key = build_key(r, &ev, &key_len);
-        if (!key) return NULL;
-        if (strlen(key) != key_len) return fail_at(r, mark, "NUL character in mapping key");
-        if (json_get_n(object, key, key_len)) return fail_at(r, mark, "duplicate mapping key '%s'", key);
+        pending_member e = { .mark = ev.start_mark };
+        e.member.key = build_key(r, &ev, &e.member.key_len);
+        if (!e.member.key) return NULL;
+        if (strlen(e.member.key) != e.member.key_len) return fail_at(r, e.mark, "NUL character in mapping key");
         if (next_event(r, &ev) < 0) return NULL;
-        json_value *value = build_node(r, &ev);
-        if (!value) return NULL;
-        if (json_object_set(r->arena, object, key, value) < 0) return fail_at(r, mark, "out of memory");
+        if (!(e.member.value = build_node(r, &ev))) return NULL;
+        if (json_scratch_push(r->arena, &e, sizeof e) < 0) return fail_at(r, e.mark, "out of memory");
     }
     r->depth--;
-    return object;
+    return finish_mapping(r, base, start);
 }
 
 /* Builds the value that starts with `ev` (consumed), reading the events of its children. */
@@ -386,6 +441,7 @@ static json_value *parse_stream(json_arena *arena, const char *text, size_t len,
         return NULL;
     }
     yaml_parser_set_input_string(&r.parser, (const unsigned char *)text, len);
+    size_t scratch_mark = arena->scratch_len;          /* a failure leaves entries behind */
     json_value *result = all ? json_new_array(arena) : json_new_null(arena);
     json_value *doc;
     int more;
@@ -396,6 +452,7 @@ static json_value *parse_stream(json_arena *arena, const char *text, size_t len,
     }
     if (result && !all && more > 0) result = doc;
     yaml_parser_delete(&r.parser);
+    arena->scratch_len = scratch_mark;
     if (!result && err && !err->message[0]) snprintf(err->message, sizeof err->message, "YAML: out of memory");
     return result;
 }

@@ -197,6 +197,48 @@ static void test_diff_property(void)
     json_buf_free(&patch);
 }
 
+/* Objects with thousands of keys (indexed lookups in json_diff), duplicates included. */
+static void test_diff_big_objects(void)
+{
+    json_arena_reset(arena);
+    json_value *from = json_new_object(arena), *to = json_new_object(arena);
+    char key[32];
+    for (int i = 0; i < 10000; i++) {
+        snprintf(key, sizeof key, "k%d", (i * 7919) % 10000);
+        json_object_set(arena, from, key, json_new_int(arena, i));
+        if (i % 10 == 3) continue;                                          /* removed */
+        json_object_set(arena, to, key, json_new_int(arena, i % 10 == 5 ? -i : i));    /* replaced */
+    }
+    for (int i = 0; i < 1000; i++) {                                        /* added */
+        snprintf(key, sizeof key, "new%d", i);
+        json_object_set(arena, to, key, json_new_bool(arena, true));
+    }
+    json_buf patch;
+    json_buf_init(&patch);
+    CHECK_INT(json_diff(arena, from, to, &patch), 0);
+    json_value *patched = apply_patch(deep_copy(from), patch.data, patch.len);
+    CHECK(patched && json_equal(patched, to));
+    int ops = 0;
+    for (size_t k = 0; k + 5 < patch.len; k++) ops += strncmp(patch.data + k, "{\"op\"", 5) == 0;
+    CHECK_INT(ops, 1000 + 1000 + 1000);
+    /* A duplicate key in a large object: the first occurrence is the one compared. */
+    const char *dup_from_text = "{\"a0\":1,\"a1\":1,\"a2\":1,\"a3\":1,\"a4\":1,\"a5\":1,\"a6\":1,\"a7\":1,\"a8\":1,\"a9\":1,"
+        "\"b0\":1,\"b1\":1,\"b2\":1,\"b3\":1,\"b4\":1,\"b5\":1,\"b6\":1,\"b7\":1,\"b8\":1,\"b9\":1,"
+        "\"c0\":1,\"c1\":1,\"c2\":1,\"c3\":1,\"c4\":1,\"c5\":1,\"c6\":1,\"c7\":1,\"c8\":1,\"c9\":1,"
+        "\"d0\":1,\"d1\":1,\"d2\":1,\"a0\":7}";
+    json_value *dup = json_parse(arena, dup_from_text, strlen(dup_from_text), NULL);
+    json_buf_reset(&patch);
+    CHECK_INT(json_diff(arena, dup, dup, &patch), 0);
+    CHECK_STR(patch.data, "[]");
+    /* json_equal on indexed objects sees the same first occurrences. */
+    json_value *plain = deep_copy(dup);
+    CHECK(plain && json_object_remove(plain, "a0") == 1);                /* drops the first a0 */
+    CHECK(plain && !json_equal(dup, plain));                             /* now a0 is 7 */
+    CHECK(json_object_set(arena, plain, "a0", json_new_int(arena, 1)) == 0);
+    CHECK(json_equal(dup, plain) && json_equal(plain, dup));
+    json_buf_free(&patch);
+}
+
 static const char *diff(const char *from, const char *to)
 {
     static json_buf out;
@@ -273,6 +315,7 @@ int main(void)
     arena = json_arena_new(1 << 16);
     test_diff_examples();
     test_diff_property();
+    test_diff_big_objects();
     test_base64();
     json_arena_free(arena);
     TEST_DONE();

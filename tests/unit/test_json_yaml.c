@@ -80,6 +80,28 @@ static void test_anchors(void)
     CHECK(strstr(msg, "document too large after alias expansion") != NULL);
 }
 
+/* Many keys: duplicates found by sorting, and no quadratic time. */
+static void test_big_mapping(void)
+{
+    json_buf yaml;
+    json_buf_init(&yaml);
+    for (int i = 0; i < 20000; i++) json_buf_printf(&yaml, "key-%05d: %d\n", (i * 7919) % 20000, i);
+    json_error err;
+    const json_value *v = json_parse_yaml(arena, yaml.data, yaml.len, &err);
+    CHECK(v && v->type == JSON_OBJECT && v->len == 20000);
+    int64_t n = -1;
+    CHECK(json_is_integer(json_get(v, "key-07919"), &n) && n == 1);
+    CHECK(v && v->len == 20000 && strcmp(v->u.members[19999].key, "key-12081") == 0);   /* document order */
+    json_buf_printf(&yaml, "key-00042: again\nkey-00007: again\n");
+    CHECK(json_parse_yaml(arena, yaml.data, yaml.len, &err) == NULL);
+    CHECK_STR(err.message, "YAML: duplicate mapping key 'key-00042' at line 20001 column 1");
+    json_buf_reset(&yaml);
+    for (int i = 0; i < 20; i++) json_buf_printf(&yaml, "k%d: %d\n", i % 17, i);    /* k0 repeats at line 18 */
+    CHECK(json_parse_yaml(arena, yaml.data, yaml.len, &err) == NULL);
+    CHECK_STR(err.message, "YAML: duplicate mapping key 'k0' at line 18 column 1");
+    json_buf_free(&yaml);
+}
+
 static void test_multi_document(void)
 {
     CHECK_STR(yaml_to_json("a: 1\n---\nb: 2\n---\n- 3\n", true), "[{\"a\":1},{\"b\":2},[3]]");
@@ -269,6 +291,7 @@ int main(void)
     test_scalars();
     test_collections();
     test_anchors();
+    test_big_mapping();
     test_multi_document();
     test_malformed();
     test_kubewarden_shapes();
