@@ -46,7 +46,7 @@ $(B)/policies-native/$(1): $(wildcard policies/$(1)/*.c policies/$(1)/*.h) $(SDK
 endef
 $(foreach p,$(POLICY_NAMES),$(eval $(call policy_rules,$(p))))
 
-$(POLICY_RUNNER): tests/policies/kwctl_runner.c tests/policies/cases.h $(SDK_SRC) $(SDK_HDR)
+$(POLICY_RUNNER): tests/policies/kwctl_runner.c tests/policies/cases.h tests/policies/json_patch.h $(SDK_SRC) $(SDK_HDR)
 	@mkdir -p $(@D)
 	$(CC) -std=c11 $(OPT) -g -Wall -Wextra -D_GNU_SOURCE -Isdk $(LDFLAGS) \
 		tests/policies/kwctl_runner.c $(filter-out sdk/wapc.c sdk/host.c,$(SDK_SRC)) -o $@

@@ -178,6 +178,12 @@ void kw_splice_set(kw_splice *s, kw_val obj, const char *key, const char *json);
 void kw_splice_set_path(kw_splice *s, kw_val obj, const char *path, const char *json);
 /* append an element to array `arr` */
 void kw_splice_append(kw_splice *s, kw_val arr, const char *json);
+/* remove member `key` of object `obj` / element i of array `arr` (at most one
+ * removal per container in one splice: neighbours share their comma) */
+void kw_splice_remove_member(kw_splice *s, kw_val obj, const char *key);
+void kw_splice_remove_at(kw_splice *s, kw_val arr, size_t i);
+/* insert json before element i of `arr` (appends when i is past the end) */
+void kw_splice_insert_at(kw_splice *s, kw_val arr, size_t i, const char *json);
 bool kw_splice_changed(const kw_splice *s);
 /* The edited document (arena), or KW_NONE if edits overlap. */
 kw_val kw_splice_apply(kw_splice *s);

@@ -112,6 +112,56 @@ void kw_splice_append(kw_splice *s, kw_val arr, const char *json)
     add_edit(s, at, 0, b.data, b.len);
 }
 
+/* Deletes the item spanning [start, end) of a container whose contents run
+ * [open, close), with the comma that separates it from a neighbour. */
+static void remove_item(kw_splice *s, const char *open, const char *close, const char *start, const char *end)
+{
+    const char *after = end;
+    while (after < close && (*after == ' ' || *after == '\t' || *after == '\n' || *after == '\r'))
+        after++;
+    if (after < close && *after == ',') {
+        end = after + 1;
+    } else {
+        const char *before = start;
+        while (before > open && before[-1] != ',')
+            before--;
+        if (before > open)
+            start = before - 1;
+    }
+    add_edit(s, offset_of(s, start), (size_t)(end - start), "", 0);
+}
+
+void kw_splice_remove_member(kw_splice *s, kw_val obj, const char *key)
+{
+    kw_iter it = kw_iter_begin(obj);
+    kw_val k, v;
+    while (kw_next_member(&it, &k, &v))
+        if (kw_str_eq(k, key)) {
+            remove_item(s, obj.p + 1, obj.p + obj.n - 1, k.p, v.p + v.n);
+            return;
+        }
+}
+
+void kw_splice_remove_at(kw_splice *s, kw_val arr, size_t i)
+{
+    kw_val e = kw_at(arr, i);
+    if (kw_present(e))
+        remove_item(s, arr.p + 1, arr.p + arr.n - 1, e.p, e.p + e.n);
+}
+
+void kw_splice_insert_at(kw_splice *s, kw_val arr, size_t i, const char *json)
+{
+    kw_val e = kw_at(arr, i);
+    if (!kw_present(e)) {
+        kw_splice_append(s, arr, json);
+        return;
+    }
+    kw_buf b = { 0 };
+    kw_buf_puts(&b, json);
+    kw_buf_putc(&b, ',');
+    add_edit(s, offset_of(s, e.p), 0, b.data, b.len);
+}
+
 bool kw_splice_changed(const kw_splice *s) { return s->n > 0; }
 
 static int by_position(const void *a, const void *b)

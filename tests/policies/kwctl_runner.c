@@ -11,6 +11,7 @@
  * with "N passed, N failed"; exit status 1 if anything failed.
  */
 #include "cases.h"
+#include "json_patch.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -150,6 +151,23 @@ static void free_args(args *a)
         free(a->v[i]);
 }
 
+/* Whether applying the base64 JSON Patch to `original` gives the object in
+ * the file `expected` (relative to dir). */
+static bool patch_gives(const char *dir, kw_val expected_file, kw_val original, kw_val patch_b64)
+{
+    size_t len;
+    char *text = base64_decode(patch_b64.p + 1, patch_b64.n - 2, &len);
+    kw_val patch, expected;
+    if (!text || kw_parse(text, len, &patch, NULL, 0) != 0)
+        return false;
+    char *path = join_path(dir, kw_str(expected_file));
+    file_text f;
+    bool ok = read_json(path, &f, &expected) && kw_equal(json_patch_apply(original, patch), expected);
+    free(path);
+    free(f.data);
+    return ok;
+}
+
 static bool own_case(const char *kwctl, const char *wasm, const char *dir, const char *policy, kw_val tc)
 {
     char *test = strdup(kw_str(kw_get(tc, "name")));
@@ -171,9 +189,9 @@ static bool own_case(const char *kwctl, const char *wasm, const char *dir, const
 
     file_text doc_text = { NULL, 0 };
     kw_val doc = KW_NONE;
-    if (kw_is_true(kw_get(tc, "message_is_request")))
-        read_json(request, &doc_text, &doc);
-    kw_val request_doc = admission_request(doc, kw_is_true(kw_get(tc, "raw")));
+    read_json(request, &doc_text, &doc);
+    bool raw = kw_is_true(kw_get(tc, "raw"));
+    kw_val request_doc = admission_request(doc, raw);
     bool ok = true;
     kw_val want_error = kw_get(tc, "settings_error");
     if (kw_present(want_error)) {
@@ -208,6 +226,10 @@ static bool own_case(const char *kwctl, const char *wasm, const char *dir, const
             ok = false;
         } else if (patched && !kw_str_eq(kw_get(resp, "patchType"), "JSONPatch")) {
             fail(policy, test, "patch without patchType JSONPatch", &r);
+            ok = false;
+        } else if (patched && kw_typeof(want_patch) == KW_STRING &&
+                   !patch_gives(dir, want_patch, raw ? request_doc : kw_get(request_doc, "object"), kw_get(resp, "patch"))) {
+            fail(policy, test, "the patch does not turn the object into the expected one", &r);
             ok = false;
         }
     }

@@ -131,6 +131,24 @@ static void test_splice(void)
     CHECK_STR(spliced(&sp), "{\"spec\":{\"containers\":[{\"name\":\"a\",\"securityContext\":"
                             "{\"capabilities\":{\"drop\":[\"ALL\"]}}}]}}");
 
+    kw_val obj = parse("{\"a\":1, \"b\":[1,2,3],\"c\":3}");
+    kw_splice_init(&sp, obj);
+    kw_splice_remove_member(&sp, obj, "a");
+    kw_splice_remove_at(&sp, kw_get(obj, "b"), 2);
+    CHECK_STR(spliced(&sp), "{ \"b\":[1,2],\"c\":3}");
+    kw_splice_init(&sp, obj);
+    kw_splice_remove_member(&sp, obj, "c");
+    kw_splice_insert_at(&sp, kw_get(obj, "b"), 0, "0");
+    kw_splice_insert_at(&sp, kw_get(obj, "b"), 3, "4");
+    CHECK_STR(spliced(&sp), "{\"a\":1, \"b\":[0,1,2,3,4]}");
+    kw_val one = parse("{\"only\":[7]}");
+    kw_splice_init(&sp, one);
+    kw_splice_remove_at(&sp, kw_get(one, "only"), 0);
+    CHECK_STR(spliced(&sp), "{\"only\":[]}");
+    kw_splice_init(&sp, one);
+    kw_splice_remove_member(&sp, one, "only");
+    CHECK_STR(spliced(&sp), "{}");
+
     kw_splice_init(&sp, pod);
     kw_splice_replace(&sp, kw_get(pod, "spec"), "{}");
     kw_splice_replace(&sp, c, "{}");
