@@ -60,8 +60,6 @@ typedef struct wasi_ctx {
 void wasi_ctx_init(wasi_ctx *c);
 /* Frees the buffers. */
 void wasi_ctx_free(wasi_ctx *c);
-/* Empties stdin/stdout/stderr, keeping their capacity, for reuse by another instance. */
-void wasi_ctx_reset(wasi_ctx *c);
 
 /* Appends bytes at the end of stdin (Kubewarden's WASI host.call replies).  -1 out of memory. */
 int wasi_stdin_append(wasi_ctx *c, const void *data, size_t len);

@@ -83,13 +83,6 @@ void wasi_ctx_free(wasi_ctx *c)
     wasi_ctx_init(c);
 }
 
-void wasi_ctx_reset(wasi_ctx *c)
-{
-    c->in = NULL;
-    c->in_len = c->in_pos = 0;
-    c->in_more.len = c->out.len = c->err.len = 0;
-}
-
 int wasi_stdin_append(wasi_ctx *c, const void *data, size_t len)
 {
     return wasi_buf_append(&c->in_more, data, len);
