@@ -27,18 +27,25 @@
 
 #define YAML_MAX_NODES (1u << 22)    /* values after alias expansion */
 
+/* Anchors by name, in a chained hash table (a document may hold many anchors
+ * and many aliases: a list would make their resolution quadratic). */
 typedef struct anchor {
-    struct anchor *next;
+    struct anchor *next;         /* same bucket */
     const char *name;
-    json_value *value;
+    json_value *value;           /* of its latest definition */
     size_t nodes;                /* its expanded size */
 } anchor;
+
+typedef struct anchor_table {
+    anchor **buckets;
+    size_t nbuckets, count;      /* nbuckets: a power of two, or 0 before the first anchor */
+} anchor_table;
 
 typedef struct yreader {
     yaml_parser_t parser;
     json_arena *arena;
     json_error *err;
-    anchor *anchors;             /* newest first: a redefined name shadows the old one */
+    anchor_table anchors;
     size_t nodes;
     int depth;
     bool failed;
@@ -83,24 +90,67 @@ static int count_node(yreader *r, size_t n, yaml_mark_t mark)
     return -1;
 }
 
+static size_t hash_name(const char *s)
+{
+    size_t h = 14695981039346656037u;         /* FNV-1a */
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
+static anchor *find_anchor(const anchor_table *t, const char *name)
+{
+    if (!t->nbuckets) return NULL;
+    for (anchor *an = t->buckets[hash_name(name) & (t->nbuckets - 1)]; an; an = an->next)
+        if (strcmp(an->name, name) == 0) return an;
+    return NULL;
+}
+
+/* Doubles the bucket array (from the arena) when the chains grow long. */
+static int grow_anchors(json_arena *a, anchor_table *t)
+{
+    size_t n = t->nbuckets ? t->nbuckets * 2 : 64;
+    anchor **buckets = json_arena_alloc(a, n * sizeof *buckets);
+    if (!buckets) return -1;
+    memset(buckets, 0, n * sizeof *buckets);
+    for (size_t i = 0; i < t->nbuckets; i++)
+        for (anchor *an = t->buckets[i], *next; an; an = next) {
+            next = an->next;
+            size_t b = hash_name(an->name) & (n - 1);
+            an->next = buckets[b];
+            buckets[b] = an;
+        }
+    t->buckets = buckets;
+    t->nbuckets = n;
+    return 0;
+}
+
+/* Records (or redefines: the latest definition wins) the anchor of a value. */
 static int remember_anchor(yreader *r, const yaml_char_t *name, json_value *v, size_t nodes_before)
 {
     if (!name) return 0;
-    anchor *an = json_arena_alloc(r->arena, sizeof *an);
-    const char *copy = json_arena_strdup(r->arena, (const char *)name, strlen((const char *)name));
-    if (!an || !copy) return -1;
-    *an = (anchor){ .next = r->anchors, .name = copy, .value = v, .nodes = r->nodes - nodes_before };
-    r->anchors = an;
+    anchor_table *t = &r->anchors;
+    anchor *an = find_anchor(t, (const char *)name);
+    if (!an) {
+        if (t->count >= t->nbuckets * 2 && grow_anchors(r->arena, t) < 0) return -1;
+        an = json_arena_alloc(r->arena, sizeof *an);
+        const char *copy = json_arena_strdup(r->arena, (const char *)name, strlen((const char *)name));
+        if (!an || !copy) return -1;
+        size_t b = hash_name(copy) & (t->nbuckets - 1);
+        *an = (anchor){ .next = t->buckets[b], .name = copy };
+        t->buckets[b] = an;
+        t->count++;
+    }
+    an->value = v;
+    an->nodes = r->nodes - nodes_before;
     return 0;
 }
 
 static json_value *resolve_alias(yreader *r, const yaml_event_t *ev)
 {
     const char *name = (const char *)ev->data.alias.anchor;
-    for (anchor *an = r->anchors; an; an = an->next)
-        if (strcmp(an->name, name) == 0)
-            return count_node(r, an->nodes, ev->start_mark) < 0 ? NULL : an->value;
-    return fail_at(r, ev->start_mark, "unknown anchor '%s'", name);
+    const anchor *an = find_anchor(&r->anchors, name);
+    if (!an) return fail_at(r, ev->start_mark, "unknown anchor '%s'", name);
+    return count_node(r, an->nodes, ev->start_mark) < 0 ? NULL : an->value;
 }
 
 /* ---- scalars ------------------------------------------------------------- */
@@ -421,7 +471,7 @@ static int next_document(yreader *r, json_value **out)
         yaml_event_delete(&ev);
         if (is_start) break;
     } while (1);
-    r->anchors = NULL;                       /* anchors do not cross documents */
+    r->anchors = (anchor_table){ 0 };        /* anchors do not cross documents */
     if (next_event(r, &ev) < 0) return -1;
     if (!(*out = build_node(r, &ev))) return -1;
     if (next_event(r, &ev) < 0) return -1;   /* DOCUMENT-END */

@@ -78,6 +78,19 @@ static void test_anchors(void)
         snprintf(bomb + strlen(bomb), sizeof bomb - strlen(bomb), "a%d: &a%d [*a%d, *a%d]\n", i, i, i - 1, i - 1);
     const char *msg = y(bomb);
     CHECK(strstr(msg, "document too large after alias expansion") != NULL);
+    /* Many anchors, each aliased once, oldest first: resolution must not be quadratic. */
+    json_buf many;
+    json_buf_init(&many);
+    json_buf_puts(&many, "defs:\n");
+    for (int i = 0; i < 50000; i++) json_buf_printf(&many, "- &a%d %d\n", i, i);
+    json_buf_puts(&many, "uses:\n");
+    for (int i = 0; i < 50000; i++) json_buf_printf(&many, "- *a%d\n", i);
+    json_error err;
+    const json_value *v = json_parse_yaml(arena, many.data, many.len, &err);
+    int64_t last = -1;
+    CHECK(v && json_get(v, "uses")->len == 50000 && json_is_integer(json_index(json_get(v, "uses"), 49999), &last) &&
+          last == 49999);
+    json_buf_free(&many);
 }
 
 /* Many keys: duplicates found by sorting, and no quadratic time. */
