@@ -252,6 +252,15 @@ expect_out_has "50 evaluations measured"
 expect_out_has "sandbox instantiation"
 expect_out_has "guest run"
 
+name="bench: samples to disk"
+run "$K" bench --warm-up-time 0 --measurement-time 5 --num-samples 20 --dump-results-to-disk "$T/samples.csv" \
+    -r "$F/request_plain.json" "$P/pod-privileged.wasm"
+expect_rc 0
+out=$(head -n 1 "$T/samples.csv")
+expect_out "total_ns,instantiate_ns,run_ns"
+out=$(wc -l < "$T/samples.csv")
+expect_out 21
+
 name="bench: bad number"
 run "$K" bench --measurement-time soon -r "$F/review_privileged.json" "$P/pod-privileged.wasm"
 expect_rc 1
