@@ -15,6 +15,7 @@ $(B)/bench/server/transport-server: $(B)/bench/server/transport-server.o $(B)/li
 
 bench-server: $(B)/policy-server $(B)/bench/server/transport-server \
               $(BENCH_SERVER_POLICIES:%=$(B)/policies/%.wasm)
+	@WITH_BENCH=1 scripts/install-deps.sh
 	bench/server/run.sh $(B) $(SHARED) $(BENCH_SECONDS)
 
 .PHONY: bench-server
