@@ -552,10 +552,11 @@ void conn_timeout(conn *c)
     conn_close(c);
 }
 
-/* Connections that have served requests and hold nothing more are closed;
- * requests already in the socket are read and served; a connection that has
- * not sent its first request yet (just accepted, maybe still in its TLS
- * handshake) gets the request timeout to send it: its client meant to. */
+/* HTTP/1.1 connections that have served requests and hold nothing more are
+ * closed; requests already in the socket are read and served; a connection
+ * that has not sent its first request yet (just accepted, maybe still in its
+ * TLS handshake) gets the request timeout to send it: its client meant to.
+ * HTTP/2 connections are told in two steps (h2_drain). */
 void conn_begin_drain(conn *c)
 {
     if (c->fd < 0)
@@ -568,8 +569,7 @@ void conn_begin_drain(conn *c)
     if (c->fd < 0)
         return;
     if (c->proto == PROTO_H2) {
-        if (c->served)
-            h2_drain(c);                     /* else at its first stream (h2.c) */
+        h2_drain(c);
     } else if (c->busy == 0 && c->in.len == c->in.off && c->served) {
         c->closing = true;
     }

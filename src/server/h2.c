@@ -147,8 +147,6 @@ static void dispatch(conn *c, h2_stream *st)
     st->dispatched = true;
     if (conn_dispatch(c, &st->job))
         respond(c, st);
-    if (c->srv->draining && !c->goaway_sent)
-        h2_drain(c);                         /* a connection opened as the stop began */
 }
 
 /* ---- nghttp2 callbacks ------------------------------------------------------------ */
@@ -232,9 +230,22 @@ static int on_data_chunk(nghttp2_session *session, uint8_t flags, int32_t stream
     return 0;
 }
 
+/* The last stream we will serve is the last one received so far. */
+static void final_goaway(conn *c)
+{
+    c->goaway_sent = true;
+    nghttp2_submit_goaway(c->h2, NGHTTP2_FLAG_NONE, nghttp2_session_get_last_proc_stream_id(c->h2),
+                          NGHTTP2_NO_ERROR, NULL, 0);
+}
+
 static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame, void *user_data)
 {
     conn *c = user_data;
+    if (frame->hd.type == NGHTTP2_PING && (frame->hd.flags & NGHTTP2_FLAG_ACK) && c->goaway_notice &&
+        !c->goaway_sent) {
+        final_goaway(c);
+        return 0;
+    }
     if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA)
         return 0;
     h2_stream *st = stream_of(c, frame->hd.stream_id);
@@ -301,6 +312,8 @@ int h2_start(conn *c)
         return -1;
     nghttp2_session_set_local_window_size(c->h2, NGHTTP2_FLAG_NONE, 0, 1 << 20);
     c->idle_since_ms = now_ms();
+    if (c->srv->draining)
+        h2_drain(c);                         /* its TLS handshake ended as the stop began */
     return 0;
 }
 
@@ -346,11 +359,17 @@ void h2_job_done(conn *c, http_job *job)
     respond(c, st);
 }
 
+/* Graceful shutdown in two steps, as RFC 9113 6.8 advises: a GOAWAY with the
+ * highest stream id and a PING; streams the client sent before it saw them
+ * arrive before the PING's ACK, which triggers the final GOAWAY naming the
+ * last stream received.  So no stream in flight is refused. */
 void h2_drain(conn *c)
 {
-    c->goaway_sent = true;
-    nghttp2_submit_goaway(c->h2, NGHTTP2_FLAG_NONE, nghttp2_session_get_last_proc_stream_id(c->h2),
-                          NGHTTP2_NO_ERROR, NULL, 0);
+    if (c->goaway_notice)
+        return;
+    c->goaway_notice = true;
+    nghttp2_submit_shutdown_notice(c->h2);
+    nghttp2_submit_ping(c->h2, NGHTTP2_FLAG_NONE, NULL);
 }
 
 bool h2_finished(conn *c)

@@ -91,7 +91,7 @@ typedef struct conn {
     char saved_byte;               /* byte overwritten by the body's NUL terminator */
     /* HTTP/2 */
     nghttp2_session *h2;
-    bool goaway_sent;
+    bool goaway_notice, goaway_sent;  /* graceful shutdown: first and final GOAWAY */
     size_t h2_body_bytes;          /* request bodies held by this connection's streams */
     struct h2_stream *streams;
 } conn;
@@ -147,7 +147,7 @@ int h2_start(conn *c);                          /* -1 on failure */
 void h2_process(conn *c);                       /* feeds `in` to nghttp2 */
 int h2_send(conn *c);                           /* frames from nghttp2 into `out`; -1 on error */
 void h2_job_done(conn *c, http_job *job);       /* also when the connection is closed */
-void h2_drain(conn *c);                         /* GOAWAY: no new streams */
+void h2_drain(conn *c);                         /* GOAWAY in two steps: no new streams */
 bool h2_finished(conn *c);
 uint64_t h2_deadline(const conn *c);
 void h2_free(conn *c);                          /* streams with a job in flight stay */

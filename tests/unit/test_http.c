@@ -467,6 +467,28 @@ static void test_garbage(void)
     http_server_free(s);
 }
 
+/* HTTP/2 (h2c): three streams in flight when the stop begins are all served. */
+static void test_h2_drain(void)
+{
+    http_server *s = start(test_config());
+    int port = http_server_port(s, HTTP_LISTENER_API);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "nghttp -n -s http://127.0.0.1:%d/slow/300 http://127.0.0.1:%d/slow/301 "
+             "http://127.0.0.1:%d/slow/302 2>&1", port, port, port);
+    FILE *p = popen(cmd, "r");
+    test_sleep_ms(150);
+    pthread_t t;
+    struct stopper st = { s, 0 };
+    pthread_create(&t, NULL, stop_thread, &st);
+    size_t n = fread(buf, 1, sizeof buf - 1, p);
+    buf[n] = 0;
+    CHECK_INT(pclose(p), 0);
+    pthread_join(t, NULL);
+    CHECK(strstr(buf, "/slow/300") && strstr(buf, "/slow/301") && strstr(buf, "/slow/302"));
+    CHECK(st.took_ms >= 200 && st.took_ms < 3000);
+    http_server_free(s);
+}
+
 static void test_start_errors(void)
 {
     char err[256];
@@ -498,6 +520,7 @@ int main(void)
     test_timeouts();
     test_h2c_prior_knowledge();
     test_drain_on_stop();
+    test_h2_drain();
     test_garbage();
     test_start_errors();
     TEST_DONE();
