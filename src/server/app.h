@@ -66,7 +66,11 @@ typedef struct worker {
     _Atomic(policy_set *) hazard;       /* the set this worker is using, or NULL */
 } worker;
 
-enum { APP_MAX_WORKERS = 1025 };
+enum {
+    APP_MAX_WORKERS = 1025,
+    WORKER_ARENA_BYTES = 256 << 10,     /* a typical review's DOM and evaluation fit */
+    WORKER_TRIM_BODY_BYTES = 256 << 10, /* after a body this big, the worker's buffers are given back */
+};
 
 struct app {
     const server_config *cfg;

@@ -253,14 +253,26 @@ static void handle_probe(worker *w, const http_request *req, http_response *resp
     metrics_render(w->app->metrics, &resp->body);
 }
 
-void app_handle(void *worker_ctx, const http_request *req, http_response *resp)
+/* A large review grew this worker's arena and buffers to its size; keeping
+ * them would pin that memory per worker forever, so give it back (rare: the
+ * usual review is a few KB). */
+static void trim_after_large_request(worker *w, size_t body_len)
 {
-    worker *w = worker_ctx;
-    json_arena_reset(w->arena);
-    if (req->listener == HTTP_LISTENER_PROBE) {
-        handle_probe(w, req, resp);
+    if (body_len < WORKER_TRIM_BODY_BYTES)
         return;
+    json_arena *fresh = json_arena_new(WORKER_ARENA_BYTES);
+    if (fresh) {
+        json_arena_free(w->arena);
+        w->arena = fresh;
     }
+    json_buf_free(&w->request_text);
+    json_buf_init(&w->request_text);
+    json_buf_free(&w->scratch);
+    json_buf_init(&w->scratch);
+}
+
+static void dispatch(worker *w, const http_request *req, http_response *resp)
+{
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
         size_t n = strlen(routes[i].prefix);
         const char *id = req->path + n;
@@ -276,4 +288,16 @@ void app_handle(void *worker_ctx, const http_request *req, http_response *resp)
     char msg[300];
     snprintf(msg, sizeof msg, "not found: %.200s", req->path);
     error_response(resp, 404, msg);
+}
+
+void app_handle(void *worker_ctx, const http_request *req, http_response *resp)
+{
+    worker *w = worker_ctx;
+    json_arena_reset(w->arena);
+    if (req->listener == HTTP_LISTENER_PROBE) {
+        handle_probe(w, req, resp);
+        return;
+    }
+    dispatch(w, req, resp);
+    trim_after_large_request(w, req->body_len);
 }
