@@ -268,6 +268,36 @@ static void test_start_and_limits(void)
     wasm_module_free(m);
 }
 
+/* Small call-depth and value-stack limits trap; the instance stays usable. */
+static void test_stack_limits(void)
+{
+    static const char *text =
+        "(module (func $down (export \"down\") (param i32) (result i32)"
+        "  (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))"
+        "   (else (i32.add (i32.const 1) (call $down (i32.sub (local.get 0) (i32.const 1))))))))";
+    wasm_limits depth = { .max_call_depth = 100 }, slots = { .value_stack_slots = 256 };
+    const wasm_limits *cases[] = { &depth, &slots };
+    for (int i = 0; i < 2; i++) {
+        wasm_module *m;
+        wasm_error err = {0};
+        wasm_instance *inst = instantiate_wat(text, NULL, cases[i], &m, &err);
+        CHECK(inst != NULL);
+        if (!inst) continue;
+        wasm_funcinst *down = wasm_instance_export_func(inst, "down");
+        uint64_t arg = 50, res = 0;
+        CHECK_INT(wasm_call(inst, down, &arg, &res), WASM_OK);
+        CHECK_INT(res, 50);
+        arg = 100000;
+        CHECK_INT(wasm_call(inst, down, &arg, &res), WASM_TRAP_STACK_EXHAUSTED);
+        CHECK_STR(wasm_instance_trap_message(inst), "call stack exhausted");
+        arg = 7;
+        CHECK_INT(wasm_call(inst, down, &arg, &res), WASM_OK);
+        CHECK_INT(res, 7);
+        wasm_instance_free(inst);
+        wasm_module_free(m);
+    }
+}
+
 /* Mutable globals and memories are shared objects; funcrefs cross modules. */
 static void test_linking_instances(void)
 {
@@ -408,6 +438,7 @@ int main(void)
     test_import_matching();
     test_segments();
     test_start_and_limits();
+    test_stack_limits();
     test_linking_instances();
     test_interrupt();
     test_threads();
