@@ -25,8 +25,9 @@ enum { SEC_CUSTOM, SEC_TYPE, SEC_IMPORT, SEC_FUNC, SEC_TABLE, SEC_MEMORY, SEC_GL
        SEC_EXPORT, SEC_START, SEC_ELEM, SEC_CODE, SEC_DATA, SEC_DATACOUNT, SEC_COUNT };
 
 static const char *const section_names[SEC_COUNT] = {
-    "custom", "type", "import", "function", "table", "memory", "global",
-    "export", "start", "element", "code", "data", "data count",
+    "custom section", "type section", "import section", "function section", "table section",
+    "memory section", "global section", "export section", "start section", "element section",
+    "code section", "data section", "data count section",
 };
 
 /* Position of each section id in the required order (data count sits before code). */
