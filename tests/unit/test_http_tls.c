@@ -290,6 +290,35 @@ static void test_hot_reload(void)
     http_server_free(s);
 }
 
+/* The client CA file changes: the new CA decides from then on. */
+static void test_ca_reload(void)
+{
+    char live[128], ca[160];
+    snprintf(live, sizeof live, "%s/live-ca", dir);
+    mkdir(live, 0700);
+    snprintf(ca, sizeof ca, "%s/ca.pem", live);
+    replace_file(file("clientca.pem"), ca);
+    http_server *s = start_tls(file("one.pem"), file("one.key"), ca);
+    int port = http_server_port(s, HTTP_LISTENER_API);
+    tls_client t;
+    tls_open(&t, port, NULL, 0, file("client.pem"), file("client.key"));
+    CHECK_INT(tls_request(&t, "GET /echo HTTP/1.1\r\n\r\n"), 200);
+    tls_close(&t);
+    tls_open(&t, port, NULL, 0, file("rogue.pem"), file("rogue.key"));
+    CHECK(tls_request(&t, "GET /echo HTTP/1.1\r\n\r\n") != 200);
+    tls_close(&t);
+
+    replace_file(file("rogueca.pem"), ca);
+    test_sleep_ms(600);
+    tls_open(&t, port, NULL, 0, file("rogue.pem"), file("rogue.key"));
+    CHECK_INT(tls_request(&t, "GET /echo HTTP/1.1\r\n\r\n"), 200);
+    tls_close(&t);
+    tls_open(&t, port, NULL, 0, file("client.pem"), file("client.key"));
+    CHECK(tls_request(&t, "GET /echo HTTP/1.1\r\n\r\n") != 200);
+    tls_close(&t);
+    http_server_free(s);
+}
+
 static void test_start_errors(void)
 {
     http_server_config cfg = test_config();
@@ -334,6 +363,7 @@ int main(void)
     test_curl_and_nghttp();
     test_mutual_tls();
     test_hot_reload();
+    test_ca_reload();
     test_start_errors();
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)
