@@ -98,6 +98,18 @@ h2load_rate() {
           printf "%.3f %.3f %.3f\n", v[int(NR*0.50)+1]/1000, v[int(NR*0.90)+1]/1000, v[int(NR*0.99)+1]/1000 }')
 }
 
+# h2load_h2 NAME BODY URI: HTTP/2 max throughput, 4 connections x 8 streams;
+# sets RATE_DONE L50 L90 L99
+h2load_h2() {
+    local name=$1 body=$2 uri=$3
+    h2load -c 4 -m 8 -D "$D" -d "$body" -H 'content-type: application/json' \
+        --log-file "$OUT/$name.log" "$uri" > "$OUT/$name.h2load" 2>&1
+    RATE_DONE=$(sed -nE 's/^finished in .*s, ([0-9.]+) req\/s.*/\1/p' "$OUT/$name.h2load")
+    read -r L50 L90 L99 < <(cut -f3 "$OUT/$name.log" | sort -n | awk '
+        { v[NR] = $1 } END { if (NR == 0) { print "? ? ?"; exit }
+          printf "%.3f %.3f %.3f\n", v[int(NR*0.50)+1]/1000, v[int(NR*0.90)+1]/1000, v[int(NR*0.99)+1]/1000 }')
+}
+
 # plot NAME TITLE: latency p50/p99 per half second and RSS over the h2load run
 plot() {
     local name=$1 title=$2
@@ -136,6 +148,8 @@ wrk_max transport /validate/x="$HERE/requests/pod-create.json"
 say "transport alone (fixed answer, 2 workers): $RPS req/s, p50 $P50 ms, p90 $P90 ms, p99 $P99 ms, errors $ERRORS, RSS $(rss_kb "$PID") kB"
 h2load_rate transport-half $(( ${RPS%.*} / 2 )) "$HERE/requests/pod-create.json" https://127.0.0.1:18443/validate/x
 say "transport alone at half that rate ($RATE_DONE req/s): p50 $L50 ms, p90 $L90 ms, p99 $L99 ms"
+h2load_h2 transport-h2 "$HERE/requests/pod-create.json" https://127.0.0.1:18443/validate/x
+say "transport alone over HTTP/2 (4 connections x 8 streams): $RATE_DONE req/s, p50 $L50 ms, p90 $L90 ms, p99 $L99 ms"
 stop_server
 
 # ---- pod-privileged alone ------------------------------------------------------------
@@ -154,6 +168,8 @@ h2load_rate privileged-half $(( ${MAX%.*} / 2 )) "$HERE/requests/pod-create.json
     https://127.0.0.1:18443/validate/pod-privileged
 stop_sampler
 say "pod-privileged at half that rate ($RATE_DONE req/s): p50 $L50 ms, p90 $L90 ms, p99 $L99 ms"
+h2load_h2 privileged-h2 "$HERE/requests/pod-create.json" https://127.0.0.1:18443/validate/pod-privileged
+say "pod-privileged over HTTP/2 (4 connections x 8 streams): $RATE_DONE req/s, p50 $L50 ms, p90 $L90 ms, p99 $L99 ms"
 say "pod-privileged RSS: idle $IDLE kB, peak under load $(peak_rss "$OUT/privileged.rss.dat") kB"
 stop_server
 say ""
