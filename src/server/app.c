@@ -289,6 +289,7 @@ int server_run(const server_config *cfg)
     if (!a)
         return 1;
     a->cfg = cfg;
+    a->host = getenv("HOSTNAME") ? getenv("HOSTNAME") : "unknown";
     a->metrics = metrics_new();
     pthread_mutex_init(&a->workers_lock, NULL);
     int rc = a->metrics ? run(a, &signals) : 1;

@@ -74,6 +74,7 @@ enum {
 
 struct app {
     const server_config *cfg;
+    const char *host;                   /* $HOSTNAME (the pod name), "unknown" when unset */
     policy_runtime *runtime;
     metrics *metrics;
     _Atomic(policy_set *) current;

@@ -171,6 +171,7 @@ static void log_request(const evaluation *ev, int http_status)
     const char *message = r->has_status && r->status.message ? r->status.message : NULL;
     log_field fields[] = {
         LOG_STR("origin", origin_names[ev->origin]),
+        LOG_STR("host", ev->w->app->host),
         LOG_STR("policy_id", ev->lp->entry->id),
         LOG_STR("request_uid", ev->req->uid),
         LOG_STR("kind", ev->req->kind),

@@ -411,7 +411,7 @@ test_flags_and_formats() {
 EOF
 )
     # JSON logs, env configuration, an unsupported flag's warning, metrics off
-    if ! KUBEWARDEN_LOG_FMT=json KUBEWARDEN_SOURCES_PATH=/etc/sources.yml start_server "$file"; then
+    if ! HOSTNAME=e2e-host KUBEWARDEN_LOG_FMT=json KUBEWARDEN_SOURCES_PATH=/etc/sources.yml start_server "$file"; then
         fail "json logs: server did not start"; cat "$LOG" >&2; return
     fi
     post /validate/privileged "$REQ/pod_privileged.json"
@@ -421,7 +421,7 @@ EOF
     local bad_lines
     bad_lines=$(grep -vc '^{"timestamp":"[^"]*","level":"[A-Z]*","fields":{"message":.*},"target":"[a-z_:]*"}$' "$LOG")
     check "every log line is a JSON object" "$bad_lines" 0
-    check_has "JSON request line" "$(cat "$LOG")" '"message":"request evaluated","origin":"validate","policy_id":"privileged","request_uid":"priv-1"'
+    check_has "JSON request line" "$(cat "$LOG")" '"message":"request evaluated","origin":"validate","host":"e2e-host","policy_id":"privileged","request_uid":"priv-1"'
     check_has "unsupported flag warns" "$(cat "$LOG")" '"level":"WARN","fields":{"message":"--sources-path is not supported yet'
     stop_server
 }
