@@ -38,6 +38,11 @@ static uint64_t now_ns(void)
 
 /* ---- the policy set in use (see app.h) ------------------------------------------- */
 
+/* Announce the set, then check it is still current: if a reload swapped it in
+ * between, the reloader may have scanned the hazard slots before our
+ * announcement and could free that set, so announce the new one instead.
+ * Sequentially consistent atomics make the announce/check pair safe against
+ * the reloader's swap/scan pair. */
 static policy_set *acquire_set(worker *w)
 {
     policy_set *set;
