@@ -18,9 +18,9 @@ KWCTL_OBJS := $(patsubst %.c,$(B)/%.o,$(wildcard src/cli/kwctl/*.c))
 $(B)/kwctl: $(B)/src/cli/kwctl.o $(KWCTL_OBJS) $(LIBS)
 	$(CC) $(LDFLAGS) $(B)/src/cli/kwctl.o $(KWCTL_OBJS) $(LIBS) $(LDLIBS) -o $@
 
-# The suite runs kwctl on three modules of mk/policies.mk (annotated and not).
+# The suite runs kwctl on modules of mk/policies.mk (annotated and not).
 KWCTL_TEST_POLICIES := $(B)/policies/pod-privileged.wasm $(B)/policies/pod-privileged.raw.wasm \
-                       $(B)/policies/raw-mutation.wasm
+                       $(B)/policies/raw-mutation.wasm $(B)/policies/capabilities-psp.wasm
 
 TEST_SUITES += test-kwctl
 SAN_SUITES  += test-kwctl

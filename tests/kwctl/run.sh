@@ -172,6 +172,70 @@ run "$K" run --frobnicate -r "$F/request_plain.json" "$P/pod-privileged.wasm"
 expect_rc 2
 expect_err_has "Usage: kwctl run"
 
+# ---- run on a file of CRs --------------------------------------------------------
+
+cat > "$T/crs.yaml" <<EOF_CRS
+apiVersion: policies.kubewarden.io/v1
+kind: ClusterAdmissionPolicy
+metadata: {name: no-privileged}
+spec:
+  module: $P/pod-privileged.wasm
+  mode: protect
+---
+apiVersion: policies.kubewarden.io/v1
+kind: AdmissionPolicy
+metadata: {name: watch-privileged, namespace: team-a}
+spec:
+  module: file://$(pwd)/$P/pod-privileged.wasm
+  mode: monitor
+---
+kind: ClusterAdmissionPolicy
+metadata: {name: custom-message}
+spec:
+  module: $P/pod-privileged.wasm
+  message: "Ask the platform team first"
+---
+kind: ClusterAdmissionPolicy
+metadata: {name: add-chown}
+spec:
+  module: $P/capabilities-psp.wasm
+  settings: {allowed_capabilities: ["*"], default_add_capabilities: [CHOWN]}
+  mutating: false
+---
+kind: ClusterAdmissionPolicy
+metadata: {name: add-chown-allowed}
+spec:
+  module: $P/capabilities-psp.wasm
+  settings: {allowed_capabilities: ["*"], default_add_capabilities: [CHOWN]}
+  mutating: true
+EOF_CRS
+name="run: a file of CRs (protect, monitor, custom message, mutation gate)"
+run sh -c "\"$K\" run --settings-json '{\"ignored\":1}' -r - \"$T/crs.yaml\" < \"$F/review_privileged.json\""
+expect_rc 0
+expect_out_has '{"uid":"kw-review-1","allowed":false,"status":{"message":"Privileged container is not allowed"},"auditAnnotations":null,"warnings":null}
+{"uid":"kw-review-1","allowed":true,"auditAnnotations":null,"warnings":null}
+{"uid":"kw-review-1","allowed":false,"status":{"message":"Ask the platform team first","details":{"causes":[{"reason":null,"message":"Privileged container is not allowed","field":null}]}},"auditAnnotations":null,"warnings":null}
+{"uid":"kw-review-1","allowed":false,"status":{"message":"Request rejected by policy add-chown. The policy attempted to mutate the request, but it is currently configured to not allow mutations."},"auditAnnotations":null,"warnings":null}
+{"uid":"kw-review-1","allowed":true,"patchType":"JSONPatch","patch":"'
+
+name="run: CR file errors"
+printf 'kind: ClusterAdmissionPolicyGroup\nmetadata: {name: g}\nspec: {}\n' > "$T/group.yaml"
+run "$K" run -r "$F/request_plain.json" "$T/group.yaml"
+expect_rc 1
+expect_err_has "ClusterAdmissionPolicyGroup 'g': policy groups are not supported by kwctl run"
+printf 'kind: ClusterAdmissionPolicy\nmetadata: {name: p}\nspec: {module: registry://ghcr.io/x/y:v1}\n' > "$T/remote.yaml"
+run "$K" run -r "$F/request_plain.json" "$T/remote.yaml"
+expect_rc 1
+expect_err_has "remote policies are not supported"
+printf 'kind: ConfigMap\n' > "$T/other.yaml"
+run "$K" run -r "$F/request_plain.json" "$T/other.yaml"
+expect_rc 1
+expect_err_has "unsupported kind 'ConfigMap'"
+printf 'kind: [\n' > "$T/broken.yaml"
+run "$K" run -r "$F/request_plain.json" "$T/broken.yaml"
+expect_rc 1
+expect_err_has "malformed CR file '$T/broken.yaml': YAML: "
+
 # ---- annotate and inspect ------------------------------------------------------
 
 name="annotate: waPC policy, protocol detected"

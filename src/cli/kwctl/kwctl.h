@@ -47,6 +47,10 @@ typedef struct run_inputs {
     const char *execution_mode;                /* -e, NULL = from metadata */
     const char *allowed_host_capabilities;     /* comma-separated patterns; default "*" */
     bool raw, allow_context_aware;
+    /* Set by `run` on a file of CRs (crds.c): */
+    const json_buf *request_data;              /* the request already read, else NULL */
+    const json_value *context_aware_resources; /* granted as given, else NULL */
+    const char *policy_id;                     /* for messages, default "kwctl" */
 } run_inputs;
 
 /* Everything `run` and `bench` evaluate; kwctl_prepared_free releases it. */
@@ -83,6 +87,15 @@ int run_option(run_inputs *in, int opt, const char *arg);
 /* After getopt: takes the policy operand and checks the required options.
  * 0, or an exit status after printing the error. */
 int run_inputs_finish(run_inputs *in, int argc, char **argv, int optind_now);
+
+/* `run` on a YAML file of Kubewarden policy CRs: each one in turn, one line each. */
+bool kwctl_is_crd_file(const char *path);
+int kwctl_run_crds(const run_inputs *in);
+
+/* Evaluates the prepared request and prints the response line; `post` (may be
+ * NULL) edits the response first. */
+typedef int (*response_hook)(json_arena *a, policy_response *r, void *ctx);
+int kwctl_evaluate_and_print(prepared *p, response_hook post, void *ctx);
 
 int cmd_run(int argc, char **argv);
 int cmd_bench(int argc, char **argv);

@@ -76,10 +76,9 @@ static const char **split_patterns(json_arena *a, const char *list, size_t *n)
     return out;
 }
 
-/* contextAwareResources of the metadata, trusted only with --allow-context-aware. */
-static policy_resource *context_aware(json_arena *a, const policy_metadata *meta, size_t *n)
+/* A list of {apiVersion, kind}: the metadata's with --allow-context-aware, or a CR's. */
+static policy_resource *context_aware(json_arena *a, const json_value *list, size_t *n)
 {
-    const json_value *list = meta->present ? json_get(meta->doc, "contextAwareResources") : NULL;
     *n = 0;
     if (!list || list->type != JSON_ARRAY || !list->len) return NULL;
     policy_resource *out = json_arena_alloc(a, list->len * sizeof *out);
@@ -120,7 +119,8 @@ static int read_request(const run_inputs *in, prepared *p, bool raw, char *err, 
     snprintf(what, sizeof what, "request %s", strcmp(in->request_path, "-") == 0 ? "from stdin" : "file");
     if (strcmp(in->request_path, "-") != 0)
         snprintf(what, sizeof what, "request file '%s'", in->request_path);
-    if (kwctl_read_file(in->request_path, &p->request_text, err, errlen) < 0) return -1;
+    if (in->request_data) json_buf_append(&p->request_text, in->request_data->data, in->request_data->len);
+    else if (kwctl_read_file(in->request_path, &p->request_text, err, errlen) < 0) return -1;
     const json_value *doc = kwctl_parse_document(p->arena, what, &p->request_text, false, err, errlen);
     if (!doc) return -1;
     p->request = doc;
@@ -145,13 +145,15 @@ static int read_request(const run_inputs *in, prepared *p, bool raw, char *err, 
 
 static int make_policy(const run_inputs *in, prepared *p, const json_value *settings, char *err, size_t errlen)
 {
-    policy_options opts = { .id = "kwctl", .settings = settings, .raw = in->raw ? 1 : -1 };
+    policy_options opts = { .id = in->policy_id ? in->policy_id : "kwctl", .settings = settings,
+                            .raw = in->raw ? 1 : -1 };
     const policy_metadata *meta = policy_module_metadata(p->module);
     opts.host_capabilities = split_patterns(p->arena, in->allowed_host_capabilities ? in->allowed_host_capabilities
                                                                                      : "*",
                                             &opts.n_host_capabilities);
-    if (in->allow_context_aware)
-        opts.context_aware_resources = context_aware(p->arena, meta, &opts.n_context_aware_resources);
+    const json_value *granted = in->context_aware_resources;
+    if (!granted && in->allow_context_aware && meta->present) granted = json_get(meta->doc, "contextAwareResources");
+    opts.context_aware_resources = context_aware(p->arena, granted, &opts.n_context_aware_resources);
     p->policy = policy_new(p->module, &opts, err, errlen);
     return p->policy ? 0 : -1;
 }
@@ -195,9 +197,24 @@ void kwctl_prepared_free(prepared *p)
     json_buf_free(&p->request_text);
 }
 
+int kwctl_evaluate_and_print(prepared *p, response_hook post, void *ctx)
+{
+    policy_response response;
+    if (policy_validate(p->policy, p->arena, p->request, p->request_verbatim, p->request_verbatim_len, &response) < 0 ||
+        (post && post(p->arena, &response, ctx) < 0))
+        return kwctl_fail("out of memory");
+    json_buf out;
+    json_buf_init(&out);
+    policy_response_write(&out, &response);
+    printf("%s\n", out.data);
+    fflush(stdout);
+    json_buf_free(&out);
+    return 0;
+}
+
 static int usage(FILE *out)
 {
-    fputs("Usage: kwctl run [OPTIONS] --request-path <FILE|-> <POLICY.wasm>\n"
+    fputs("Usage: kwctl run [OPTIONS] --request-path <FILE|-> <POLICY.wasm | CRs.yaml>\n"
           "  -r, --request-path <FILE|->          AdmissionReview or AdmissionRequest JSON (- = stdin)\n"
           "  -s, --settings-path <FILE>           settings, YAML or JSON\n"
           "      --settings-json <JSON>           settings inline\n"
@@ -220,20 +237,10 @@ int cmd_run(int argc, char **argv)
     }
     int status = run_inputs_finish(&in, argc, argv, optind);
     if (status) return status;
+    if (kwctl_is_crd_file(in.policy_path)) return kwctl_run_crds(&in);
     prepared p;
     status = kwctl_prepare(&in, &p);
-    if (status == 0) {
-        policy_response response;
-        json_buf out;
-        json_buf_init(&out);
-        if (policy_validate(p.policy, p.arena, p.request, p.request_verbatim, p.request_verbatim_len, &response) < 0)
-            status = kwctl_fail("out of memory");
-        else {
-            policy_response_write(&out, &response);
-            printf("%s\n", out.data);
-        }
-        json_buf_free(&out);
-    }
+    if (status == 0) status = kwctl_evaluate_and_print(&p, NULL, NULL);
     kwctl_prepared_free(&p);
     return status;
 }
