@@ -20,7 +20,7 @@ $(B)/kwctl: $(B)/src/cli/kwctl.o $(KWCTL_OBJS) $(LIBS)
 
 # The suite runs kwctl on modules of mk/policies.mk (annotated and not).
 KWCTL_TEST_POLICIES := $(B)/policies/pod-privileged.wasm $(B)/policies/pod-privileged.raw.wasm \
-                       $(B)/policies/raw-mutation.wasm $(B)/policies/capabilities-psp.wasm
+                       $(B)/policies/raw-mutation.wasm
 
 TEST_SUITES += test-kwctl
 SAN_SUITES  += test-kwctl

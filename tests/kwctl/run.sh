@@ -194,29 +194,33 @@ metadata: {name: custom-message}
 spec:
   module: $P/pod-privileged.wasm
   message: "Ask the platform team first"
----
-kind: ClusterAdmissionPolicy
-metadata: {name: add-chown}
-spec:
-  module: $P/capabilities-psp.wasm
-  settings: {allowed_capabilities: ["*"], default_add_capabilities: [CHOWN]}
-  mutating: false
----
-kind: ClusterAdmissionPolicy
-metadata: {name: add-chown-allowed}
-spec:
-  module: $P/capabilities-psp.wasm
-  settings: {allowed_capabilities: ["*"], default_add_capabilities: [CHOWN]}
-  mutating: true
 EOF_CRS
-name="run: a file of CRs (protect, monitor, custom message, mutation gate)"
+name="run: a file of CRs (protect, monitor, custom message)"
 run sh -c "\"$K\" run --settings-json '{\"ignored\":1}' -r - \"$T/crs.yaml\" < \"$F/review_privileged.json\""
 expect_rc 0
-expect_out_has '{"uid":"kw-review-1","allowed":false,"status":{"message":"Privileged container is not allowed"},"auditAnnotations":null,"warnings":null}
+expect_out '{"uid":"kw-review-1","allowed":false,"status":{"message":"Privileged container is not allowed"},"auditAnnotations":null,"warnings":null}
 {"uid":"kw-review-1","allowed":true,"auditAnnotations":null,"warnings":null}
-{"uid":"kw-review-1","allowed":false,"status":{"message":"Ask the platform team first","details":{"causes":[{"reason":null,"message":"Privileged container is not allowed","field":null}]}},"auditAnnotations":null,"warnings":null}
-{"uid":"kw-review-1","allowed":false,"status":{"message":"Request rejected by policy add-chown. The policy attempted to mutate the request, but it is currently configured to not allow mutations."},"auditAnnotations":null,"warnings":null}
-{"uid":"kw-review-1","allowed":true,"patchType":"JSONPatch","patch":"'
+{"uid":"kw-review-1","allowed":false,"status":{"message":"Ask the platform team first","details":{"causes":[{"reason":null,"message":"Privileged container is not allowed","field":null}]}},"auditAnnotations":null,"warnings":null}'
+
+name="run: a file of CRs, mutation gate"
+cat > "$T/mutating.yaml" <<EOF_CRS
+kind: ClusterAdmissionPolicy
+metadata: {name: hay-only}
+spec:
+  module: $P/raw-mutation.wasm
+  settings: {forbiddenResources: [kiwi], defaultResource: hay}
+---
+kind: ClusterAdmissionPolicy
+metadata: {name: hay-allowed}
+spec:
+  module: $P/raw-mutation.wasm
+  settings: {forbiddenResources: [kiwi], defaultResource: hay}
+  mutating: true
+EOF_CRS
+run "$K" run -r "$F/raw_fruit.json" "$T/mutating.yaml"
+expect_rc 0
+expect_out_has '{"uid":"","allowed":false,"status":{"message":"Request rejected by policy hay-only. The policy attempted to mutate the request, but it is currently configured to not allow mutations."},"auditAnnotations":null,"warnings":null}
+{"uid":"","allowed":true,"patchType":"JSONPatch","patch":"'
 
 name="run: CR file errors"
 printf 'kind: ClusterAdmissionPolicyGroup\nmetadata: {name: g}\nspec: {}\n' > "$T/group.yaml"
