@@ -13,7 +13,9 @@
  *             an immediate; anything else first writes it to its stack slot)
  *
  * Every value is IN_STACK at block boundaries, so all paths into a label agree
- * on where values are.  Small peepholes rewrite the instruction just emitted:
+ * on where values are.  Only the top LAZY_WINDOW operands may be anything but
+ * IN_STACK (a value sinking below is written to its slot), which bounds the
+ * scans on local.set and block entry: compile time stays linear.  Small peepholes rewrite the instruction just emitted:
  * an operator followed by local.set writes straight into the local, and an i32
  * comparison followed by br_if/if becomes one compare-and-branch.
  *
@@ -30,6 +32,7 @@
 
 #define MAX_FUNC_LOCALS 50000u      /* parameters + locals: bounds the frame size */
 #define MAX_STACK_HEIGHT 100000u
+#define LAZY_WINDOW 64u             /* only the top 64 operands may be IN_LOCAL/IN_CONST */
 #define NO_FIX UINT32_MAX
 
 enum { T_UNKNOWN = 0 };
@@ -157,12 +160,22 @@ static frame *top_frame(compiler *c) { return &c->ctrls[c->nctrls - 1]; }
 static bool live(compiler *c) { return !top_frame(c)->unreachable && !top_frame(c)->dead; }
 static uint32_t stack_slot(compiler *c, uint32_t height) { return c->nlocals_total + height; }
 
+static void materialize(compiler *c, uint32_t height);
+
 static void push(compiler *c, uint8_t type, uint8_t where, uint32_t local, uint64_t value)
 {
     if (c->nvals >= MAX_STACK_HEIGHT) fail(c, "operand stack too deep");
     c->vals = grow_array(c, c->vals, &c->capvals, c->nvals + 1, sizeof *c->vals);
     c->vals[c->nvals++] = (operand){ type, where, local, value };
     if (c->nvals > c->max_height) c->max_height = c->nvals;
+    if (c->nvals > LAZY_WINDOW && live(c)) materialize(c, c->nvals - 1 - LAZY_WINDOW);
+}
+
+/* The lowest height that may hold something other than IN_STACK. */
+static uint32_t lazy_floor(compiler *c)
+{
+    uint32_t h = top_frame(c)->height;
+    return c->nvals > h + LAZY_WINDOW ? c->nvals - LAZY_WINDOW : h;
 }
 
 static void push_stack(compiler *c, uint8_t type) { push(c, type, IN_STACK, 0, 0); }
@@ -271,7 +284,8 @@ static void materialize(compiler *c, uint32_t height)
 
 static void materialize_from(compiler *c, uint32_t height)
 {
-    for (uint32_t h = height; h < c->nvals; h++) materialize(c, h);
+    uint32_t floor = lazy_floor(c);
+    for (uint32_t h = height > floor ? height : floor; h < c->nvals; h++) materialize(c, h);
 }
 
 /* The slot to read a popped operand from (it was at `height`). */
@@ -716,7 +730,7 @@ static uint32_t read_local(compiler *c)
 /* Before local x changes, values on the stack that still read it get their own copy. */
 static void detach_local(compiler *c, uint32_t x)
 {
-    for (uint32_t h = top_frame(c)->height; h < c->nvals; h++)
+    for (uint32_t h = lazy_floor(c); h < c->nvals; h++)
         if (c->vals[h].where == IN_LOCAL && c->vals[h].local == x) materialize(c, h);
 }
 
@@ -733,7 +747,7 @@ static void op_local_set(compiler *c, bool tee)
     operand v = pop(c, t);
     uint32_t h = c->nvals;
     bool referenced = false;
-    for (uint32_t i = top_frame(c)->height; i < c->nvals; i++)
+    for (uint32_t i = lazy_floor(c); i < c->nvals; i++)
         if (c->vals[i].where == IN_LOCAL && c->vals[i].local == x) referenced = true;
     if (fuse && !referenced) {
         c->code[c->last.dst_word] = x;         /* the producer writes the local directly */

@@ -639,6 +639,51 @@ static void test_validation(void)
     free(s);
 }
 
+/* Adversarial shape: 90,000 values on the stack that still read local 0, then
+ * 90,000 writes to local 0.  Compiling must stay linear (well under a second). */
+static void test_compile_time_is_linear(void)
+{
+    enum { N = 90000 };
+    size_t body_len = 1 + 2 * N + 4 * N + N + 1, cap = body_len + 64, n = 0;
+    uint8_t *b = malloc(cap);
+    if (!b) return;
+    memcpy(b, "\0asm\1\0\0\0\x01\x05\x01\x60\x01\x7f\x00\x03\x02\x01\x00\x0a", 20);
+    n = 20;
+    size_t size = body_len + 4;                          /* count + body size (3-byte LEB) + body */
+    b[n++] = (uint8_t)(0x80 | (size & 0x7f));
+    b[n++] = (uint8_t)(0x80 | ((size >> 7) & 0x7f));
+    b[n++] = (uint8_t)(size >> 14);
+    b[n++] = 1;
+    b[n++] = (uint8_t)(0x80 | (body_len & 0x7f));
+    b[n++] = (uint8_t)(0x80 | ((body_len >> 7) & 0x7f));
+    b[n++] = (uint8_t)(body_len >> 14);
+    b[n++] = 0;                                          /* no locals besides the parameter */
+    for (int i = 0; i < N; i++) { b[n++] = 0x20; b[n++] = 0; }                          /* local.get 0 */
+    for (int i = 0; i < N; i++) { b[n++] = 0x41; b[n++] = 1; b[n++] = 0x21; b[n++] = 0; }  /* local.set 0 */
+    for (int i = 0; i < N; i++) b[n++] = 0x1a;                                           /* drop */
+    b[n++] = 0x0b;
+    uint64_t t0 = now_ns();
+    wasm_error err = {0};
+    wasm_module *m = wasm_module_load(b, n, &err);
+    uint64_t took = now_ns() - t0;
+    free(b);
+    CHECK(m != NULL);
+    if (!m) {
+        fprintf(stderr, "load failed: %s\n", err.message);
+        return;
+    }
+    printf("adversarial body of %zu bytes compiled in %.1f ms\n", body_len, took / 1e6);
+    CHECK(took < 2000000000ull);
+    wasm_instance *inst = wasm_instantiate(m, NULL, NULL, &err);
+    CHECK(inst != NULL);
+    if (inst) {
+        uint64_t arg = 5;
+        CHECK_INT(wasm_call(inst, inst->funcs[0], &arg, NULL), WASM_OK);
+        wasm_instance_free(inst);
+    }
+    wasm_module_free(m);
+}
+
 int main(void)
 {
     size_t len;
@@ -657,5 +702,6 @@ int main(void)
     test_host_reentry_and_instances();
     test_interrupt();
     test_validation();
+    test_compile_time_is_linear();
     TEST_DONE();
 }
