@@ -67,7 +67,9 @@ json_value *json_parse(json_arena *arena, const char *text, size_t len, json_err
 
 /* YAML (first document) to the same DOM, via libyaml, YAML 1.2 core schema for plain
  * scalars (null ~ true false, integers, floats; quoted scalars are strings).  Anchors and
- * aliases are resolved.  An empty document gives JSON null. */
+ * aliases are resolved.  An empty document gives JSON null.  Errors: .inf/.nan (no JSON
+ * equivalent), duplicate or non-scalar keys, nesting over 512; messages end with
+ * "at line L column C" (docs/json.md). */
 json_value *json_parse_yaml(json_arena *arena, const char *text, size_t len, json_error *err);
 /* Every document of a YAML stream, as a JSON array. */
 json_value *json_parse_yaml_all(json_arena *arena, const char *text, size_t len, json_error *err);
