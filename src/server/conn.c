@@ -61,9 +61,9 @@ void iobuf_consume(iobuf *b, size_t n)
         b->off = b->len = 0;
 }
 
-void iobuf_trim(iobuf *b, size_t keep_cap)
+void iobuf_release(iobuf *b)
 {
-    if (b->off == b->len && b->cap > keep_cap)
+    if (b->off == b->len)
         iobuf_free(b);
 }
 
@@ -297,7 +297,7 @@ static int conn_flush(conn *c)
         c->write_blocked_ms = 0;
     }
     c->write_blocked_ms = 0;
-    iobuf_trim(&c->out, 65536);
+    iobuf_release(&c->out);
     return 0;
 }
 

@@ -329,7 +329,7 @@ void h2_process(conn *c)
         return;
     }
     iobuf_consume(&c->in, (size_t)n);
-    iobuf_trim(&c->in, 65536);
+    iobuf_release(&c->in);
     c->idle_since_ms = now_ms();
 }
 

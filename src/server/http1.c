@@ -322,7 +322,7 @@ static void finish_request(conn *c)
     c->request_start_ms = c->idle_since_ms;
     if (!c->keep_alive || c->srv->draining)
         c->closing = true;
-    iobuf_trim(&c->in, 65536);
+    iobuf_release(&c->in);
     if (c->job.resp.body.cap > 65536)
         json_buf_free(&c->job.resp.body);
 }
