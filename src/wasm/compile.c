@@ -32,6 +32,7 @@
 
 #define MAX_FUNC_LOCALS 50000u      /* parameters + locals: bounds the frame size */
 #define MAX_STACK_HEIGHT 100000u
+#define MAX_ARITY 1000u              /* parameters or results of a type used in code (as V8, wasmtime) */
 #define LAZY_WINDOW 64u             /* only the top 64 operands may be IN_LOCAL/IN_CONST */
 #define NO_FIX UINT32_MAX
 
@@ -58,6 +59,9 @@ typedef struct frame {
     fixup else_fix;              /* if: the branch to patch at else/end */
     fixup *fix;                  /* forward branches to patch at end */
     uint32_t nfix, capfix;
+    uint32_t table_stamp;        /* br_table: this label was already seen by table number ... */
+    uint8_t table_moves;         /* ... 0 not yet known, 1 branch directly, 2 through a stub ... */
+    uint32_t table_stub;         /* ... which is here (or NO_FIX before it is emitted) */
 } frame;
 
 /* The instruction just emitted, for the peepholes. */
@@ -85,6 +89,7 @@ typedef struct compiler {
     uint32_t *code; uint32_t ncode, capcode;
     uint32_t max_height;
     uint32_t *scratch; uint32_t capscratch;    /* br_table depths */
+    uint32_t tables;                           /* br_tables seen, to stamp their labels */
     const int32_t *handlers;
     last_instr last;
 } compiler;
@@ -479,6 +484,14 @@ static uint32_t emit_cond_branch(compiler *c, bool fused, const last_instr *cmp,
 
 /* ---- structured control --------------------------------------------------- */
 
+/* Branches and calls move every parameter and result: bound them. */
+static const wasm_functype *check_arity(compiler *c, const wasm_functype *t)
+{
+    if (t->nparams > MAX_ARITY || t->nresults > MAX_ARITY)
+        fail(c, "type with %u parameters and %u results exceeds the limit of %u", t->nparams, t->nresults, MAX_ARITY);
+    return t;
+}
+
 static void read_block_type(compiler *c, uint32_t *np, const uint8_t **params, uint32_t *nr, const uint8_t **results)
 {
     *np = *nr = 0;
@@ -496,7 +509,7 @@ static void read_block_type(compiler *c, uint32_t *np, const uint8_t **params, u
     int64_t idx = (int64_t)read_leb(c, 33, true);
     if (idx < 0) fail(c, "malformed block type");
     if (idx >= c->m->ntypes) fail(c, "unknown type %lld", (long long)idx);
-    const wasm_functype *t = &c->m->types[idx];
+    const wasm_functype *t = check_arity(c, &c->m->types[idx]);
     *np = t->nparams;
     *params = t->params;
     *nr = t->nresults;
@@ -631,8 +644,15 @@ static void op_br_table(compiler *c)
     uint32_t idx_height = c->nvals;
     frame *def = label(c, depths[n]);
     uint32_t arity = label_arity(def);
+    /* Each distinct label is checked once (and gets at most one stub), so a
+     * huge table of repeated labels costs its length, not length x arity. */
+    uint32_t stamp = ++c->tables;
     for (uint32_t i = 0; i <= n; i++) {
         frame *f = label(c, depths[i]);
+        if (f->table_stamp == stamp) continue;
+        f->table_stamp = stamp;
+        f->table_moves = 0;
+        f->table_stub = NO_FIX;
         if (label_arity(f) != arity) fail(c, "type mismatch: br_table targets differ in arity");
         check_top(c, label_types(f), arity, true);
     }
@@ -645,12 +665,16 @@ static void op_br_table(compiler *c)
         for (uint32_t i = 0; i <= n; i++) emit(c, 0);
         for (uint32_t i = 0; i <= n; i++) {
             frame *f = label(c, depths[i]);
-            if (!branch_moves(c, f)) {
+            if (!f->table_moves) f->table_moves = branch_moves(c, f) ? 2 : 1;
+            if (f->table_moves == 1) {
                 link_branch(c, f, at, first + i);
                 continue;
             }
-            patch(c, (fixup){ at, first + i }, c->ncode);    /* a stub that moves, then jumps */
-            emit_br(c, f);
+            if (f->table_stub == NO_FIX) {
+                f->table_stub = c->ncode;                    /* a stub that moves, then jumps */
+                emit_br(c, f);
+            }
+            patch(c, (fixup){ at, first + i }, f->table_stub);
         }
     }
     set_unreachable(c);
@@ -687,7 +711,7 @@ static void op_call(compiler *c)
 {
     uint32_t fi = read_u32(c);
     if (fi >= c->m->nfuncs) fail(c, "unknown function %u", fi);
-    const wasm_functype *t = c->m->funcs[fi].type;
+    const wasm_functype *t = check_arity(c, c->m->funcs[fi].type);
     uint32_t args = pop_args(c, t);
     if (live(c)) {
         emit_op(c, c->m->funcs[fi].imported ? OP_call_import : OP_call);
@@ -703,7 +727,7 @@ static void op_call_indirect(compiler *c)
     if (table >= c->m->ntables) fail(c, "unknown table %u", table);
     if (ti >= c->m->ntypes) fail(c, "unknown type %u", ti);
     if (c->m->tables[table].elem != WASM_FUNCREF) fail(c, "type mismatch: call_indirect needs a funcref table");
-    const wasm_functype *t = &c->m->types[ti];
+    const wasm_functype *t = check_arity(c, &c->m->types[ti]);
     operand idx = pop(c, WASM_I32);
     uint32_t idx_height = c->nvals;
     uint32_t args = pop_args(c, t);
@@ -1301,6 +1325,7 @@ static void compile_body(compiler *c)
     const wasm_func *fn = &c->m->funcs[c->fidx];
     scan_body(c);
     c->instr = c->p;
+    check_arity(c, c->type);
     uint64_t total = (uint64_t)c->type->nparams + fn->nlocals;
     if (total > MAX_FUNC_LOCALS) fail(c, "too many locals: %llu", (unsigned long long)total);
     c->nlocals_total = (uint32_t)total;

@@ -13,6 +13,7 @@
 #include "test.h"
 #include "wasm_build.h"
 #include "../../src/wasm/internal.h"
+#include "../../src/wasm/interp_ops.h"
 
 static bool starts_with(const char *s, const char *prefix) { return strncmp(s, prefix, strlen(prefix)) == 0; }
 
@@ -684,6 +685,40 @@ static void test_compile_time_is_linear(void)
     wasm_module_free(m);
 }
 
+/* A br_table of 20,000 entries to a label that needs a value moved: one stub, not 20,000. */
+static void test_big_br_table(void)
+{
+    enum { N = 20000 };
+    char *text = malloc(N * 2 + 512), *p = text;
+    if (!text) return;
+    p += sprintf(p, "(module (func (export \"t\") (param i32) (result i32)"
+                    " (block (result i32) (block (result i32) (i32.const 7) (local.get 0) (br_table");
+    for (int i = 0; i < N; i++) p += sprintf(p, " 1");
+    sprintf(p, " 0)) (drop) (i32.const 9))))");
+    wasm_module *m;
+    wasm_instance *inst = instance_of(text, &m, NULL);
+    free(text);
+    CHECK(inst != NULL);
+    if (!inst) return;
+    uint64_t r;
+    CHECK_INT(call(inst, "t", &r, 1, (uint64_t)5), WASM_OK);
+    CHECK_INT(r, 7);
+    CHECK_INT(call(inst, "t", &r, 1, (uint64_t)N), WASM_OK);
+    CHECK_INT(r, 9);
+    CHECK(m->funcs[0].code->len < N + 100);
+    wasm_instance_free(inst);
+    wasm_module_free(m);
+
+    /* Types used in code are limited to 1000 parameters and results. */
+    char *big = malloc(1001 * 5 + 256);
+    if (!big) return;
+    p = big + sprintf(big, "(module (type (func (result");
+    for (int i = 0; i < 1001; i++) p += sprintf(p, " i32");
+    sprintf(p, "))) (func (block (type 0) unreachable) unreachable))");
+    check_invalid(big, "type with 0 parameters and 1001 results exceeds the limit", "function 0");
+    free(big);
+}
+
 int main(void)
 {
     size_t len;
@@ -703,5 +738,6 @@ int main(void)
     test_interrupt();
     test_validation();
     test_compile_time_is_linear();
+    test_big_br_table();
     TEST_DONE();
 }
