@@ -15,11 +15,17 @@
  * Every value is IN_STACK at block boundaries, so all paths into a label agree
  * on where values are.  Only the top LAZY_WINDOW operands may be anything but
  * IN_STACK (a value sinking below is written to its slot), which bounds the
- * scans on local.set and block entry: compile time stays linear.  Small peepholes rewrite the instruction just emitted:
- * an operator followed by local.set writes straight into the local, and an i32
- * comparison followed by br_if/if becomes one compare-and-branch.
+ * scans on local.set and block entry: compile time stays linear.
  *
- * Errors longjmp back to wasm_compile_func, which frees everything.
+ * Peepholes rewrite the instruction just emitted when no jump target lies in
+ * between: an operator followed by local.set/tee or a single-result return
+ * writes straight into the local or result slot; an integer comparison
+ * followed by br_if/if becomes one compare-and-branch; an i32.add of a
+ * constant followed by a load becomes one load.
+ *
+ * A first pass (scan_body) only decodes the body, so malformed encodings are
+ * reported before type errors, as the spec's decoder does.  Errors longjmp
+ * back to wasm_compile_func, which frees everything.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -32,7 +38,7 @@
 
 #define MAX_FUNC_LOCALS 50000u      /* parameters + locals: bounds the frame size */
 #define MAX_STACK_HEIGHT 100000u
-#define MAX_ARITY 1000u              /* parameters or results of a type used in code (as V8, wasmtime) */
+#define MAX_ARITY 1000u             /* parameters or results of a type used in code (as V8, wasmtime) */
 #define LAZY_WINDOW 64u             /* only the top 64 operands may be IN_LOCAL/IN_CONST */
 #define NO_FIX UINT32_MAX
 
