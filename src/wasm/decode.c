@@ -338,8 +338,8 @@ static void read_imports(reader *r, wasm_module *m)
     for (uint32_t i = 0; i < n; i++) {
         wasm_import *im = &m->imports[i];
         m->nimports = i + 1;
-        read_name(r, &im->module);
-        read_name(r, &im->name);
+        im->module_len = read_name(r, &im->module);
+        im->name_len = read_name(r, &im->name);
         const uint8_t *at = r->p;
         uint8_t kind = read_u8(r);
         switch (kind) {

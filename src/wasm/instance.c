@@ -171,7 +171,7 @@ static int bind_imports(wasm_instance *inst, const wasm_linker *linker, wasm_err
     const wasm_module *m = inst->module;
     for (uint32_t i = 0; i < m->nimports; i++) {
         const wasm_import *im = &m->imports[i];
-        const wasm_linker_entry *e = wasm_linker_lookup(linker, im->module, im->name);
+        const wasm_linker_entry *e = wasm_linker_lookup(linker, im->module, im->module_len, im->name, im->name_len);
         if (!e)
             return wasm_fail(err, "unknown import \"%s.%s\" (import %u, %s)", im->module, im->name, i,
                              kind_names[im->kind]);

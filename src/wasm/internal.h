@@ -83,6 +83,7 @@ typedef struct wasm_global_decl {
 
 typedef struct wasm_import {
     char *module, *name;
+    uint32_t module_len, name_len;   /* names may contain NUL bytes */
     wasm_externkind kind;
     uint32_t index;              /* index in the func/table/memory/global space */
 } wasm_import;

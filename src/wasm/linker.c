@@ -37,7 +37,18 @@ void wasm_linker_free(wasm_linker *l)
     free(l);
 }
 
-static wasm_linker_entry *add(wasm_linker *l, const char *module, const char *name, wasm_externkind kind)
+static char *copy_name(const char *s, size_t n)
+{
+    char *out = malloc(n + 1);
+    if (out) {
+        memcpy(out, s, n);
+        out[n] = '\0';
+    }
+    return out;
+}
+
+static wasm_linker_entry *add_len(wasm_linker *l, const char *module, const char *name, size_t name_len,
+                                  wasm_externkind kind)
 {
     if (l->count == l->cap) {
         uint32_t cap = l->cap ? 2 * l->cap : 16;
@@ -48,8 +59,10 @@ static wasm_linker_entry *add(wasm_linker *l, const char *module, const char *na
     }
     wasm_linker_entry *e = &l->entries[l->count];
     memset(e, 0, sizeof *e);
-    e->module = strdup(module);
-    e->name = strdup(name);
+    e->module_len = strlen(module);
+    e->name_len = name_len;
+    e->module = copy_name(module, e->module_len);
+    e->name = copy_name(name, name_len);
     e->kind = kind;
     if (!e->module || !e->name) {
         entry_free(e);
@@ -57,6 +70,11 @@ static wasm_linker_entry *add(wasm_linker *l, const char *module, const char *na
     }
     l->count++;
     return e;
+}
+
+static wasm_linker_entry *add(wasm_linker *l, const char *module, const char *name, wasm_externkind kind)
+{
+    return add_len(l, module, name, strlen(name), kind);
 }
 
 static uint8_t *copy_types(const wasm_valtype *types, uint32_t n)
@@ -127,7 +145,7 @@ int wasm_linker_define_instance(wasm_linker *l, const char *module, wasm_instanc
     const wasm_module *m = inst->module;
     for (uint32_t i = 0; i < m->nexports; i++) {
         const wasm_export *x = &m->exports[i];
-        wasm_linker_entry *e = add(l, module, x->name, x->kind);
+        wasm_linker_entry *e = add_len(l, module, x->name, x->name_len, x->kind);
         if (!e) return -1;
         switch (x->kind) {
         case WASM_EXTERN_FUNC: e->func = inst->funcs[x->index]; break;
@@ -139,12 +157,15 @@ int wasm_linker_define_instance(wasm_linker *l, const char *module, wasm_instanc
     return 0;
 }
 
-const wasm_linker_entry *wasm_linker_lookup(const wasm_linker *l, const char *module, const char *name)
+const wasm_linker_entry *wasm_linker_lookup(const wasm_linker *l, const char *module, size_t module_len,
+                                            const char *name, size_t name_len)
 {
     if (!l) return NULL;
     for (uint32_t i = l->count; i-- > 0;) {
         const wasm_linker_entry *e = &l->entries[i];
-        if (strcmp(e->module, module) == 0 && strcmp(e->name, name) == 0) return e;
+        if (e->module_len == module_len && e->name_len == name_len && memcmp(e->module, module, module_len) == 0 &&
+            memcmp(e->name, name, name_len) == 0)
+            return e;
     }
     return NULL;
 }

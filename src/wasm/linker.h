@@ -8,6 +8,7 @@
 
 typedef struct wasm_linker_entry {
     char *module, *name;
+    size_t module_len, name_len;     /* export names may contain NUL bytes */
     wasm_externkind kind;
     wasm_funcinst *func;         /* a host function below, or another instance's function */
     wasm_memory *memory;
@@ -17,7 +18,8 @@ typedef struct wasm_linker_entry {
     wasm_functype *host_type;    /* owned, with `host` */
 } wasm_linker_entry;
 
-/* The latest definition of (module, name), or NULL. */
-const wasm_linker_entry *wasm_linker_lookup(const wasm_linker *linker, const char *module, const char *name);
+/* The latest definition of (module, name), or NULL; names are compared by length and bytes. */
+const wasm_linker_entry *wasm_linker_lookup(const wasm_linker *linker, const char *module, size_t module_len,
+                                            const char *name, size_t name_len);
 
 #endif
