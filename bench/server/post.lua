@@ -4,6 +4,17 @@
 local requests = {}
 local next_request = 1
 
+-- WRK_IDLE_AFTER=N: the first N requests go at once (one per connection with
+-- -cN), then every request waits a minute: N connections, idle after one request
+local idle_after = tonumber(os.getenv("WRK_IDLE_AFTER") or "")
+if idle_after then
+    local calls = 0
+    function delay()
+        calls = calls + 1
+        return calls <= idle_after and 0 or 60000
+    end
+end
+
 function init(args)
     for _, arg in ipairs(args) do
         local path, file = arg:match("^([^=]+)=(.+)$")

@@ -150,6 +150,16 @@ h2load_rate transport-half $(( ${RPS%.*} / 2 )) "$HERE/requests/pod-create.json"
 say "transport alone at half that rate ($RATE_DONE req/s): p50 $L50 ms, p90 $L90 ms, p99 $L99 ms"
 h2load_h2 transport-h2 "$HERE/requests/pod-create.json" https://127.0.0.1:18443/validate/x
 say "transport alone over HTTP/2 (4 connections x 8 streams): $RATE_DONE req/s, p50 $L50 ms, p90 $L90 ms, p99 $L99 ms"
+# 500 keep-alive connections, one request each, then idle (sampled after the
+# server's quiet-time malloc_trim), then closed
+before=$(rss_kb "$PID")
+WRK_IDLE_AFTER=500 wrk -t1 -c500 -d8s -s "$HERE/post.lua" https://127.0.0.1:18443 -- \
+    /validate/x="$HERE/requests/pod-create.json" > "$OUT/idle-connections.wrk" 2>&1 &
+sleep 2; burst=$(rss_kb "$PID")
+sleep 3; after=$(rss_kb "$PID")
+wait $!
+sleep 3
+say "transport alone, 500 idle TLS connections: RSS $before kB -> $burst kB just after their handshakes -> $after kB idle ($(( (after - before) / 500 )) kB per connection) -> $(rss_kb "$PID") kB once closed"
 stop_server
 
 # ---- pod-privileged alone ------------------------------------------------------------

@@ -264,8 +264,10 @@ static int conn_read(conn *c)
             return -1;
         size_t room = c->in.cap - c->in.len;
         ssize_t n = sock_read(c, c->in.data + c->in.len, room);
-        if (n == -1)
+        if (n == -1) {
+            iobuf_release(&c->in);           /* nothing came: hold no buffer while waiting */
             return 0;
+        }
         if (n == -2)
             return -1;
         if (n == 0) {

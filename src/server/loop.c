@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -25,6 +26,7 @@
 enum { TAG_LISTEN_API = 1, TAG_LISTEN_PROBE, TAG_WAKE, TAG_STOP, TAG_INOTIFY, TAG_LAST };
 
 #define SWEEP_MS 250
+#define QUIET_TRIM_MS 2000    /* quiet this long after traffic: give freed memory back */
 #define ACCEPT_PAUSE_MS 100
 
 uint64_t now_ms(void)
@@ -202,6 +204,18 @@ static int wait_timeout(http_server *s, uint64_t now)
     return t;
 }
 
+/* glibc keeps what a burst freed (TLS handshakes of many new connections,
+ * big bodies) in its heaps; once traffic stops for a while, hand it back to
+ * the OS so that RSS returns to its idle level.  Only when quiet: it costs a
+ * walk over the heaps. */
+static void trim_when_quiet(http_server *s, uint64_t now)
+{
+    if (s->traffic_since_trim && now - s->last_traffic_ms >= QUIET_TRIM_MS) {
+        malloc_trim(0);
+        s->traffic_since_trim = false;
+    }
+}
+
 static void handle_event(http_server *s, struct epoll_event *ev)
 {
     switch (ev->data.u64) {
@@ -226,6 +240,10 @@ static void *io_main(void *arg)
         workers_flush(s->pool);
         conn_reap(s);
         uint64_t now = now_ms();
+        if (n > 0) {
+            s->last_traffic_ms = now;
+            s->traffic_since_trim = true;
+        }
         if (s->reload_at_ms && now >= s->reload_at_ms)
             certwatch_reload(s);
         if (s->accept_paused_until_ms && now >= s->accept_paused_until_ms && !s->draining)
@@ -234,6 +252,7 @@ static void *io_main(void *arg)
             sweep_timeouts(s, now);
             workers_flush(s->pool);
             conn_reap(s);
+            trim_when_quiet(s, now);
             next_sweep = now + SWEEP_MS;
         }
     }

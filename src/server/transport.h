@@ -116,6 +116,8 @@ struct http_server {
     int inotify_fd;
     uint64_t reload_at_ms;         /* debounced certificate reload; 0: none */
     uint64_t accept_paused_until_ms; /* out of descriptors; 0: accepting */
+    uint64_t last_traffic_ms;      /* last loop iteration with events */
+    bool traffic_since_trim;       /* malloc_trim is due once quiet */
     conn *conns;                   /* every connection not yet freed */
     conn *graveyard;               /* closed, to free once nothing references them */
     int n_conns;
