@@ -20,6 +20,7 @@ typedef struct parser {
     json_arena *arena;
     json_error *err;
     int depth;
+    char found[16];              /* found()'s text */
 } parser;
 
 static json_value *parse_value(parser *ps);
@@ -43,11 +44,18 @@ static void *fail_at(parser *ps, const char *where, const char *fmt, ...)
 
 static void *fail_oom(parser *ps) { return fail_at(ps, ps->p, "out of memory"); }
 
-/* Names the byte found where something else was expected. */
+/* Names what was found where something else was expected: 'x', byte 0xNN, a byte
+ * order mark, or end of input. */
 static const char *found(parser *ps)
 {
     if (ps->p >= ps->end) return "end of input";
-    return "unexpected character";
+    if (ps->end - ps->p >= 3 && memcmp(ps->p, "\xef\xbb\xbf", 3) == 0) return "a byte order mark";
+    unsigned char c = (unsigned char)*ps->p;
+    if (c >= 0x20 && c < 0x7f && c != '\'')
+        snprintf(ps->found, sizeof ps->found, "'%c'", c);
+    else
+        snprintf(ps->found, sizeof ps->found, "byte 0x%02x", c);
+    return ps->found;
 }
 
 /* Skips JSON whitespace; runs of eight spaces (indentation) go in one step. */
@@ -406,7 +414,7 @@ static json_value *parse_value(parser *ps)
     case '5': case '6': case '7': case '8': case '9':
         return parse_number(ps);
     default:
-        return fail_at(ps, ps->p, "expected a value, found unexpected character");
+        return fail_at(ps, ps->p, "expected a value, found %s", found(ps));
     }
 }
 
@@ -421,7 +429,7 @@ json_value *json_parse(json_arena *arena, const char *text, size_t len, json_err
     json_value *v = parse_value(&ps);
     if (v) {
         skip_ws(&ps);
-        if (ps.p < ps.end) v = fail_at(&ps, ps.p, "unexpected data after the JSON value");
+        if (ps.p < ps.end) v = fail_at(&ps, ps.p, "expected the end after the JSON value, found %s", found(&ps));
     }
     arena->scratch_len = scratch_mark;        /* a failed parse leaves children behind */
     return v;

@@ -66,7 +66,7 @@ expect_err_has 'Error: Provided settings are not valid: skip_init_containers mus
 name="run: malformed settings JSON"
 run "$K" run --settings-json '{"a":}' -r "$F/request_plain.json" "$P/pod-privileged.wasm"
 expect_rc 1
-expect_err_has 'malformed --settings-json: expected a value, found unexpected character at offset 5'
+expect_err_has "malformed --settings-json: expected a value, found '}' at offset 5"
 
 name="run: raw policy with a mutation"
 run "$K" run --raw --settings-json '{"forbiddenResources":["kiwi"],"defaultResource":"hay"}' \
@@ -80,7 +80,7 @@ expect_out '[{"op":"replace","path":"/resource","value":"hay"}]'
 name="run: malformed request JSON"
 run "$K" run -r "$F/malformed.json" "$P/pod-privileged.wasm"
 expect_rc 1
-expect_err_has "Error: malformed request file '$F/malformed.json': expected a value, found unexpected character at offset 35"
+expect_err_has "Error: malformed request file '$F/malformed.json': expected a value, found ',' at offset 35"
 
 name="run: AdmissionReview without a request"
 run "$K" run -r "$F/review_without_request.json" "$P/pod-privileged.wasm"

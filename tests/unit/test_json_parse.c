@@ -76,24 +76,24 @@ static void test_malformed(void)
 {
     check_error("", 0, "expected a value, found end of input at offset 0", 0);
     check_error("   ", 3, "expected a value, found end of input at offset 3", 3);
-    check_error("{\"a\" 1}", 7, "expected ':' after object key, found unexpected character at offset 5", 5);
-    check_error("{\"a\":1,}", 8, "expected string key in object, found unexpected character at offset 7", 7);
+    check_error("{\"a\" 1}", 7, "expected ':' after object key, found '1' at offset 5", 5);
+    check_error("{\"a\":1,}", 8, "expected string key in object, found '}' at offset 7", 7);
     check_error("{\"a\":1", 6, "expected ',' or '}' after object member, found end of input at offset 6", 6);
-    check_error("[1,]", 4, "expected a value, found unexpected character at offset 3", 3);
-    check_error("[1 2]", 5, "expected ',' or ']' after array element, found unexpected character at offset 3", 3);
+    check_error("[1,]", 4, "expected a value, found ']' at offset 3", 3);
+    check_error("[1 2]", 5, "expected ',' or ']' after array element, found '2' at offset 3", 3);
     check_error("[", 1, "expected a value, found end of input at offset 1", 1);
-    check_error("{1:2}", 5, "expected string key in object, found unexpected character at offset 1", 1);
+    check_error("{1:2}", 5, "expected string key in object, found '1' at offset 1", 1);
     check_error("tru", 3, "invalid literal (expected true) at offset 0", 0);
     check_error("nul", 3, "invalid literal (expected null) at offset 0", 0);
-    check_error("1 2", 3, "unexpected data after the JSON value at offset 2", 2);
-    check_error("01", 2, "unexpected data after the JSON value at offset 1", 1);
+    check_error("1 2", 3, "expected the end after the JSON value, found '2' at offset 2", 2);
+    check_error("01", 2, "expected the end after the JSON value, found '1' at offset 1", 1);
     check_error("-", 1, "invalid number: expected a digit at offset 1", 1);
     check_error("1.", 2, "invalid number: expected a digit after '.' at offset 2", 2);
     check_error("1.e5", 4, "invalid number: expected a digit after '.' at offset 2", 2);
     check_error("1e", 2, "invalid number: expected a digit in exponent at offset 2", 2);
-    check_error("+1", 2, "expected a value, found unexpected character at offset 0", 0);
-    check_error(".5", 2, "expected a value, found unexpected character at offset 0", 0);
-    check_error("NaN", 3, "expected a value, found unexpected character at offset 0", 0);
+    check_error("+1", 2, "expected a value, found '+' at offset 0", 0);
+    check_error(".5", 2, "expected a value, found '.' at offset 0", 0);
+    check_error("NaN", 3, "expected a value, found 'N' at offset 0", 0);
     check_error("\"abc", 4, "unterminated string at offset 0", 0);
     check_error("\"abc\\\"", 6, "unterminated string at offset 0", 0);
     check_error("\"a\\x\"", 5, "invalid escape in string at offset 2", 2);
@@ -110,10 +110,10 @@ static void test_malformed(void)
     check_error("\"\xed\xa0\x80\"", 5, "invalid UTF-8 in string at offset 1", 1);         /* surrogate */
     check_error("\"\xf4\x90\x80\x80\"", 6, "invalid UTF-8 in string at offset 1", 1);     /* > U+10FFFF */
     check_error("\"\xe2\x82\"", 4, "invalid UTF-8 in string at offset 1", 1);             /* truncated */
-    check_error("\"ok\" \xef\xbb\xbf", 8, "unexpected data after the JSON value at offset 5", 5);
-    check_error("\xef\xbb\xbf{}", 5, "expected a value, found unexpected character at offset 0", 0);
-    check_error("[1]\0", 4, "unexpected data after the JSON value at offset 3", 3);
-    check_error("{\"a\":1}x", 8, "unexpected data after the JSON value at offset 7", 7);
+    check_error("\"ok\" \xef\xbb\xbf", 8, "expected the end after the JSON value, found a byte order mark at offset 5", 5);
+    check_error("\xef\xbb\xbf{}", 5, "expected a value, found a byte order mark at offset 0", 0);
+    check_error("[1]\0", 4, "expected the end after the JSON value, found byte 0x00 at offset 3", 3);
+    check_error("{\"a\":1}x", 8, "expected the end after the JSON value, found 'x' at offset 7", 7);
 }
 
 static void test_depth(void)
