@@ -248,6 +248,8 @@ static int load_all(builder *b, policy_set *set, bool continue_on_errors, char *
         bool fatal = false;
         if (load_entry(b, lp, &fatal) == 0)
             continue;
+        if (!lp->init_error)
+            fatal = true;           /* out of memory even for the message: cannot serve it */
         if (fatal || !continue_on_errors) {
             snprintf(err, errlen, "%s '%s': %s", lp->entry->is_group ? "policy group" : "policy",
                      lp->entry->id, lp->init_error ? lp->init_error : "out of memory");
