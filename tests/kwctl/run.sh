@@ -255,6 +255,9 @@ expect_out_has "  io.kubewarden.policy.usage: |"
 expect_out_has "  io.kubewarden.policy.version: 0.0.1"
 expect_out_has "- apiVersion: v1
   kind: Namespace"
+run "$K" inspect "$T/annotated.wasm"
+expect_out_has "Context aware resources
+v1/Namespace"
 run "$K" run -r "$F/review_privileged.json" "$T/annotated.wasm"
 expect_out_has '"allowed":false'
 

@@ -55,6 +55,26 @@ static void print_annotations(const json_value *meta)
     }
 }
 
+/* contextAwareResources and hostCapabilities, one per line, when declared. */
+static void print_lists(const json_value *meta)
+{
+    const json_value *aware = json_get(meta, "contextAwareResources");
+    if (aware && aware->type == JSON_ARRAY && aware->len) {
+        printf("\nContext aware resources\n");
+        for (size_t i = 0; i < aware->len; i++) {
+            const char *version = json_get_string(aware->u.items[i], "apiVersion");
+            const char *kind = json_get_string(aware->u.items[i], "kind");
+            printf("%s/%s\n", version ? version : "?", kind ? kind : "?");
+        }
+    }
+    const json_value *caps = json_get(meta, "hostCapabilities");
+    if (caps && caps->type == JSON_ARRAY && caps->len) {
+        printf("\nHost capabilities (declared)\n");
+        for (size_t i = 0; i < caps->len; i++)
+            if (caps->u.items[i]->type == JSON_STRING) printf("%s\n", caps->u.items[i]->u.str);
+    }
+}
+
 static void print_yaml_block(const char *title, const json_value *v)
 {
     json_buf yaml;
@@ -87,6 +107,7 @@ static int inspect(const char *path, bool yaml)
     } else {
         print_details(&m);
         print_annotations(m.doc);
+        print_lists(m.doc);
         const json_value *rules = json_get(m.doc, "rules");
         if (rules) print_yaml_block("Rules", rules);
         const char *usage = json_get_string(json_get(m.doc, "annotations"), "io.kubewarden.policy.usage");
