@@ -395,6 +395,35 @@ static void test_threads(void)
     free(bytes);
 }
 
+/* Names with NUL bytes are matched whole, not up to the first NUL. */
+static void test_nul_names(void)
+{
+    wasm_linker *l = wasm_linker_new();
+    wasm_module *ma, *mb;
+    wasm_error err = {0};
+    wasm_instance *a = instantiate_wat("(module (func (export \"f\\00x\") (result i32) (i32.const 1))"
+                                       " (func (export \"f\\00y\") (result i32) (i32.const 2)))", l, NULL, &ma, &err);
+    CHECK(a != NULL);
+    if (!a) return;
+    wasm_linker_define_instance(l, "A", a);
+    wasm_instance *b = instantiate_wat("(module (import \"A\" \"f\\00y\" (func $f (result i32)))"
+                                       " (func (export \"g\") (result i32) (call $f)))", l, NULL, &mb, &err);
+    CHECK(b != NULL);
+    uint64_t res = 0;
+    if (b) {
+        CHECK_INT(wasm_call(b, wasm_instance_export_func(b, "g"), NULL, &res), WASM_OK);
+        CHECK_INT(res, 2);
+        wasm_instance_free(b);
+    }
+    CHECK(wasm_instance_export_func(a, "f") == NULL);
+    CHECK(wasm_instance_export_func_len(a, "f\0x", 3) != NULL);
+    CHECK(wasm_instance_export_func_len(a, "f\0x", 3) != wasm_instance_export_func_len(a, "f\0y", 3));
+    wasm_module_free(mb);
+    wasm_instance_free(a);
+    wasm_module_free(ma);
+    wasm_linker_free(l);
+}
+
 static void *interrupt_later(void *arg)
 {
     struct timespec ts = { 0, 20 * 1000 * 1000 };
@@ -442,5 +471,6 @@ int main(void)
     test_linking_instances();
     test_interrupt();
     test_threads();
+    test_nul_names();
     TEST_DONE();
 }
