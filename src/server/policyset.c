@@ -230,6 +230,19 @@ const loaded_policy *policy_set_find(const policy_set *set, const char *id)
     }
 }
 
+/* Distinct modules: different paths with identical bytes share one module. */
+static size_t count_distinct_modules(const builder *b)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < b->n_modules; i++) {
+        bool seen = !b->modules[i].module;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = b->modules[j].module == b->modules[i].module;
+        n += !seen;
+    }
+    return n;
+}
+
 static void builder_release(builder *b)
 {
     for (size_t i = 0; i < b->n_modules; i++) {
@@ -289,6 +302,7 @@ policy_set *policy_set_build(policy_runtime *rt, const char *path, bool continue
         snprintf(err, errlen, "out of memory");
         rc = -1;
     }
+    set->n_modules = count_distinct_modules(&b);
     builder_release(&b);
     if (rc) {
         policy_set_free(set);

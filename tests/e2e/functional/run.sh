@@ -158,6 +158,8 @@ EOF
 
     get "$PROBE" /readiness
     check "readiness is 200 once loaded" "$CODE" 200
+    # 11 entries (13 policies with the group members) over 3 module files: each loaded once
+    check_has "each module loaded once" "$(grep ' ready ' "$LOG")" "policies=11 modules=3 "
 
     # accept / reject, protect mode
     post /validate/privileged "$REQ/pod_plain.json"
