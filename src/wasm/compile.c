@@ -862,6 +862,9 @@ static void op_load(compiler *c, int op, unsigned natural_log2, uint8_t type)
     note_last(c, at, d, op, 0, offset, true);
 }
 
+/* A store whose address was the last thing computed, as base + constant, takes
+ * both (op + 1 = the _add form); the value may be a local or constant that
+ * emitted nothing since. */
 static void op_store(compiler *c, int op, unsigned natural_log2, uint8_t type)
 {
     uint32_t offset = read_memarg(c, natural_log2);
@@ -869,10 +872,18 @@ static void op_store(compiler *c, int op, unsigned natural_log2, uint8_t type)
     operand addr = pop(c, WASM_I32);
     uint32_t h = c->nvals;
     if (!live(c)) return;
-    uint32_t a = source(c, addr, h);
+    last_instr add = c->last;
+    bool fuse = add.valid && add.end == c->ncode && add.op == OP_i32_add && add.b_imm
+                && addr.where == IN_STACK && v.where != IN_STACK && c->code[add.dst_word] == stack_slot(c, h);
+    if (fuse) {
+        c->ncode = add.start;
+        c->last.valid = false;
+    }
+    uint32_t a = fuse ? add.a : source(c, addr, h);
     uint32_t s = source(c, v, h + 1);
-    emit_op(c, op);
+    emit_op(c, fuse ? op + 1 : op);
     emit(c, a);
+    if (fuse) emit(c, add.b);
     emit(c, offset);
     emit(c, s);
 }

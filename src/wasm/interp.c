@@ -233,16 +233,15 @@ static wasm_trap run(wasm_instance *root, wasm_instance *inst, const wasm_code *
 #define OFF_UN_(name, opcode, in, out, stmt) [OP_##name] = &&L_##name - &&L_unreachable,
 #define OFF_BIN_(name, opcode, in, out, stmt) [OP_##name] = &&L_##name - &&L_unreachable, \
                                               [OP_##name##_ri] = &&L_##name##_ri - &&L_unreachable,
-#define OFF_MEM_(name, opcode, align, type, ctype) [OP_##name] = &&L_##name - &&L_unreachable,
-#define OFF_LOAD_(name, opcode, align, type, ctype) [OP_##name] = &&L_##name - &&L_unreachable, \
-                                                    [OP_##name##_add] = &&L_##name##_add - &&L_unreachable,
+#define OFF_MEM_(name, opcode, align, type, ctype) [OP_##name] = &&L_##name - &&L_unreachable, \
+                                                   [OP_##name##_add] = &&L_##name##_add - &&L_unreachable,
 #define OFF_BR_(name, neg, type, cond) [OP_br_##name] = &&L_br_##name - &&L_unreachable, \
                                  [OP_br_##name##_ri] = &&L_br_##name##_ri - &&L_unreachable,
         WASM_MISC_OPS(OFF_MISC_)
         WASM_UNOPS(OFF_UN_)
         WASM_SAT_UNOPS(OFF_UN_)
         WASM_BINOPS(OFF_BIN_)
-        WASM_LOADS(OFF_LOAD_)
+        WASM_LOADS(OFF_MEM_)
         WASM_STORES(OFF_MEM_)
         WASM_CMP_FUSED(OFF_BR_)
     };
@@ -407,6 +406,15 @@ L_##name: { \
     memcpy(mem_base + ea, &v, sizeof v); \
     MARK_DIRTY(ea, sizeof v); \
     ip += 4; \
+    NEXT(); \
+} \
+L_##name##_add: { \
+    uint64_t ea = (uint64_t)(uint32_t)((uint32_t)fp[ip[1]] + ip[2]) + ip[3]; \
+    if (ea + sizeof(ctype) > mem_size) TRAP(MEMORY_OOB); \
+    ctype v = (ctype)fp[ip[4]]; \
+    memcpy(mem_base + ea, &v, sizeof v); \
+    MARK_DIRTY(ea, sizeof v); \
+    ip += 5; \
     NEXT(); \
 }
     WASM_STORES(STORE_)

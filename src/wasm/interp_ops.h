@@ -231,9 +231,10 @@
  *   memory_copy s_d s_s s_n | memory_fill s_d s_value s_n
  * Binary operators also come as NAME_ri (s_a s_to i_b with i_b one word for
  * 32-bit types and two for 64-bit ones); fused compares as br_NAME s_a s_b d
- * and br_NAME_ri s_a i_b d.  Loads are LOAD s_addr i_offset s_to, and
- * LOAD_add s_base i_add i_offset s_to when the address is an i32.add of a
- * constant (the add still wraps at 32 bits before the offset is added).
+ * and br_NAME_ri s_a i_b d.  Loads are LOAD s_addr i_offset s_to and stores
+ * STORE s_addr i_offset s_value; LOAD_add s_base i_add i_offset s_to and
+ * STORE_add s_base i_add i_offset s_value take an address that was an i32.add
+ * of a constant (the add still wraps at 32 bits before the offset is added).
  */
 #define WASM_MISC_OPS(X) \
     X(unreachable) X(br) X(br_if) X(br_unless) X(br_if64) X(br_unless64) X(br_table) \
@@ -248,20 +249,18 @@ enum wasm_op {
 #define OP_MISC_(name) OP_##name,
 #define OP_UN_(name, opcode, in, out, stmt) OP_##name,
 #define OP_BIN_(name, opcode, in, out, stmt) OP_##name, OP_##name##_ri,
-#define OP_LOAD_(name, opcode, align, type, ctype) OP_##name, OP_##name##_add,
-#define OP_MEM_(name, opcode, align, type, ctype) OP_##name,
+#define OP_MEM_(name, opcode, align, type, ctype) OP_##name, OP_##name##_add,
 #define OP_BR_(name, neg, type, cond) OP_br_##name, OP_br_##name##_ri,
     WASM_MISC_OPS(OP_MISC_)
     WASM_UNOPS(OP_UN_)
     WASM_SAT_UNOPS(OP_UN_)
     WASM_BINOPS(OP_BIN_)
-    WASM_LOADS(OP_LOAD_)
+    WASM_LOADS(OP_MEM_)
     WASM_STORES(OP_MEM_)
     WASM_CMP_FUSED(OP_BR_)
 #undef OP_MISC_
 #undef OP_UN_
 #undef OP_BIN_
-#undef OP_LOAD_
 #undef OP_MEM_
 #undef OP_BR_
     OP_COUNT
