@@ -5,6 +5,7 @@
  * runs in a fresh instance; native tests rely on the reset).
  */
 #include "kw.h"
+#include "json_index.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -19,7 +20,7 @@ extern unsigned char __heap_base;
 static uintptr_t heap_top = (uintptr_t)&__heap_base;
 static uintptr_t heap_floor = (uintptr_t)&__heap_base;
 
-void *kw_alloc(size_t size)
+void *kw_alloc_uninit(size_t size)
 {
     size = (size + 15) & ~(size_t)15;
     uintptr_t p = (heap_top + 15) & ~(uintptr_t)15;
@@ -33,11 +34,21 @@ void *kw_alloc(size_t size)
             __builtin_trap();   /* out of memory: the host reports the trap */
     }
     heap_top = end;
-    memset((void *)p, 0, size);
     return (void *)p;
 }
 
-void kw_arena_reset(void) { heap_top = heap_floor; }
+void *kw_alloc(size_t size)
+{
+    void *p = kw_alloc_uninit(size);
+    memset(p, 0, size);
+    return p;
+}
+
+void kw_arena_reset(void)
+{
+    json_index_forget();
+    heap_top = heap_floor;
+}
 
 void kw_arena_keep(void) { heap_floor = heap_top; }
 
@@ -54,7 +65,7 @@ static chunk *arena_head;   /* touched only by the single guest thread */
 
 enum { CHUNK_MIN = 16 * 1024 };
 
-void *kw_alloc(size_t size)
+void *kw_alloc_uninit(size_t size)
 {
     size = (size + 15) & ~(size_t)15;
     if (size == 0)
@@ -71,12 +82,19 @@ void *kw_alloc(size_t size)
     }
     void *p = arena_head->data + arena_head->used;
     arena_head->used += size;
+    return p;
+}
+
+void *kw_alloc(size_t size)
+{
+    void *p = kw_alloc_uninit(size);
     memset(p, 0, size);
     return p;
 }
 
 void kw_arena_reset(void)
 {
+    json_index_forget();
     while (arena_head) {
         chunk *next = arena_head->next;
         free(arena_head);

@@ -1,34 +1,18 @@
 /*
- * json_read.c - the SDK's zero-copy JSON reader.
+ * json_read.c - the SDK's zero-copy JSON reader: navigation and strings.
  *
- * kw_parse validates a document once (strict RFC 8259, UTF-8 checked, depth
- * limited); after that every lookup walks the original bytes and trusts their
- * shape, so navigation has no error paths and allocates nothing.
+ * Documents are validated once by kw_parse (json_check.c); lookups then walk
+ * the original bytes and trust their shape, so navigation has no error paths
+ * and allocates nothing.  Skipping a container jumps to its end when
+ * kw_parse indexed it (json_index.h), instead of scanning its bytes.
  */
 #include "kw.h"
 
 #include <string.h>
 
-enum { MAX_DEPTH = 256 };
+#include "json_index.h"
 
-/* ---- validation -------------------------------------------------------------- */
-
-typedef struct checker {
-    const char *s, *end, *p;
-    const char *what;   /* first error, NULL while fine */
-} checker;
-
-static void fail(checker *c, const char *what)
-{
-    if (!c->what)
-        c->what = what;
-}
-
-static void ws(checker *c)
-{
-    while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r'))
-        c->p++;
-}
+/* ---- navigation (input already validated) --------------------------------------- */
 
 static int hexval(char ch)
 {
@@ -41,216 +25,12 @@ static int hexval(char ch)
 static int hex4(const char *p)
 {
     int v = 0;
-    for (int i = 0; i < 4; i++) {
-        int h = hexval(p[i]);
-        if (h < 0)
-            return -1;
-        v = v * 16 + h;
-    }
+    for (int i = 0; i < 4; i++)
+        v = v * 16 + hexval(p[i]);
     return v;
 }
 
-/* Length of the UTF-8 sequence at p (1-4), or 0 if invalid. */
-static size_t utf8_seq(const unsigned char *p, const unsigned char *end)
-{
-    unsigned char c = p[0];
-    size_t n;
-    unsigned min;
-    unsigned cp;
-    if (c < 0x80) return 1;
-    if (c >= 0xc2 && c <= 0xdf) { n = 2; cp = c & 0x1f; min = 0x80; }
-    else if (c >= 0xe0 && c <= 0xef) { n = 3; cp = c & 0x0f; min = 0x800; }
-    else if (c >= 0xf0 && c <= 0xf4) { n = 4; cp = c & 0x07; min = 0x10000; }
-    else return 0;
-    if ((size_t)(end - p) < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
-}
-
-static void check_string(checker *c)
-{
-    c->p++;   /* opening quote */
-    while (c->p < c->end) {
-        unsigned char ch = (unsigned char)*c->p;
-        if (ch == '"') {
-            c->p++;
-            return;
-        }
-        if (ch < 0x20)
-            return fail(c, "control character in string");
-        if (ch == '\\') {
-            if (c->end - c->p < 2)
-                break;
-            char e = c->p[1];
-            if (e == 'u') {
-                if (c->end - c->p < 6 || hex4(c->p + 2) < 0)
-                    return fail(c, "bad \\u escape");
-                int u = hex4(c->p + 2);
-                c->p += 6;
-                if (u >= 0xdc00 && u <= 0xdfff)
-                    return fail(c, "lone low surrogate");
-                if (u >= 0xd800 && u <= 0xdbff) {
-                    if (c->end - c->p < 6 || c->p[0] != '\\' || c->p[1] != 'u')
-                        return fail(c, "lone high surrogate");
-                    int lo = hex4(c->p + 2);
-                    if (lo < 0xdc00 || lo > 0xdfff)
-                        return fail(c, "lone high surrogate");
-                    c->p += 6;
-                }
-                continue;
-            }
-            if (!strchr("\"\\/bfnrt", e) || e == '\0')
-                return fail(c, "bad escape in string");
-            c->p += 2;
-            continue;
-        }
-        size_t n = utf8_seq((const unsigned char *)c->p, (const unsigned char *)c->end);
-        if (n == 0)
-            return fail(c, "invalid UTF-8 in string");
-        c->p += n;
-    }
-    fail(c, "unterminated string");
-}
-
 static bool is_digit(char ch) { return ch >= '0' && ch <= '9'; }
-
-static void digits(checker *c)
-{
-    if (c->p >= c->end || !is_digit(*c->p))
-        return fail(c, "bad number");
-    while (c->p < c->end && is_digit(*c->p))
-        c->p++;
-}
-
-static void check_number(checker *c)
-{
-    if (*c->p == '-')
-        c->p++;
-    if (c->p < c->end && *c->p == '0')
-        c->p++;
-    else
-        digits(c);
-    if (c->p < c->end && *c->p == '.') {
-        c->p++;
-        digits(c);
-    }
-    if (c->p < c->end && (*c->p == 'e' || *c->p == 'E')) {
-        c->p++;
-        if (c->p < c->end && (*c->p == '+' || *c->p == '-'))
-            c->p++;
-        digits(c);
-    }
-}
-
-static void check_literal(checker *c, const char *lit)
-{
-    size_t n = strlen(lit);
-    if ((size_t)(c->end - c->p) < n || memcmp(c->p, lit, n) != 0)
-        return fail(c, "unexpected character");
-    c->p += n;
-}
-
-static void check_value(checker *c, int depth);
-
-static void check_container(checker *c, int depth, char close, bool object)
-{
-    if (depth >= MAX_DEPTH)
-        return fail(c, "nesting too deep");
-    c->p++;
-    ws(c);
-    if (c->p < c->end && *c->p == close) {
-        c->p++;
-        return;
-    }
-    while (!c->what) {
-        ws(c);
-        if (object) {
-            if (c->p >= c->end || *c->p != '"')
-                return fail(c, "expected object key");
-            check_string(c);
-            ws(c);
-            if (c->p >= c->end || *c->p != ':')
-                return fail(c, "expected ':' after object key");
-            c->p++;
-        }
-        check_value(c, depth + 1);
-        if (c->what)
-            return;
-        ws(c);
-        if (c->p < c->end && *c->p == ',') {
-            c->p++;
-            continue;
-        }
-        if (c->p < c->end && *c->p == close) {
-            c->p++;
-            return;
-        }
-        return fail(c, object ? "expected ',' or '}'" : "expected ',' or ']'");
-    }
-}
-
-static void check_value(checker *c, int depth)
-{
-    ws(c);
-    if (c->p >= c->end)
-        return fail(c, "unexpected end of input");
-    switch (*c->p) {
-    case '{': return check_container(c, depth, '}', true);
-    case '[': return check_container(c, depth, ']', false);
-    case '"': return check_string(c);
-    case 't': return check_literal(c, "true");
-    case 'f': return check_literal(c, "false");
-    case 'n': return check_literal(c, "null");
-    default:
-        if (*c->p == '-' || is_digit(*c->p))
-            return check_number(c);
-        return fail(c, "unexpected character");
-    }
-}
-
-static void put_error(char *err, size_t errlen, const char *what, size_t offset)
-{
-    if (!err || errlen == 0)
-        return;
-    kw_buf b = { 0 };
-    kw_buf_puts(&b, what);
-    kw_buf_puts(&b, " at offset ");
-    kw_buf_int(&b, (int64_t)offset);
-    size_t n = b.len < errlen - 1 ? b.len : errlen - 1;
-    memcpy(err, b.data, n);
-    err[n] = '\0';
-}
-
-int kw_parse(const char *text, size_t len, kw_val *out, char *err, size_t errlen)
-{
-    checker c = { text, text + len, text, NULL };
-    *out = KW_NONE;
-    check_value(&c, 0);
-    const char *value_end = c.p;
-    if (!c.what) {
-        ws(&c);
-        if (c.p != c.end)
-            fail(&c, "trailing characters after JSON value");
-    }
-    if (c.what) {
-        put_error(err, errlen, c.what, (size_t)(c.p - text));
-        return -1;
-    }
-    const char *start = text;
-    while (start < value_end && (*start == ' ' || *start == '\t' || *start == '\n' || *start == '\r'))
-        start++;
-    *out = (kw_val){ start, (size_t)(value_end - start) };
-    return 0;
-}
-
-/* ---- navigation (input already validated) --------------------------------------- */
 
 static const char *skip_ws(const char *p, const char *end)
 {
@@ -259,12 +39,19 @@ static const char *skip_ws(const char *p, const char *end)
     return p;
 }
 
+/* Bytes that end a run inside a string: '"' and '\\'. */
+static const unsigned char string_special[256] = { ['"'] = 1, ['\\'] = 1 };
+
 static const char *skip_string(const char *p, const char *end)
 {
     for (p++; p < end; p++) {
+        while (p < end && !string_special[(unsigned char)*p])
+            p++;
+        if (p >= end)
+            break;
         if (*p == '\\')
             p++;
-        else if (*p == '"')
+        else
             return p + 1;
     }
     return end;
@@ -273,6 +60,9 @@ static const char *skip_string(const char *p, const char *end)
 /* End of the value starting at p. */
 static const char *skip_value(const char *p, const char *end)
 {
+    const char *known = json_index_end(p);
+    if (known)
+        return known;
     if (*p == '"')
         return skip_string(p, end);
     if (*p == '{' || *p == '[') {
@@ -389,18 +179,20 @@ bool kw_next_member(kw_iter *it, kw_val *key, kw_val *value)
     return true;
 }
 
-kw_val kw_get(kw_val obj, const char *key)
+/* Member named key[0..n) of an object. */
+static kw_val get_n(kw_val obj, const char *key, size_t n)
 {
     if (kw_typeof(obj) != KW_OBJECT)
         return KW_NONE;
     kw_iter it = kw_iter_begin(obj);
     kw_val k, v;
-    size_t n = strlen(key);
     while (kw_next_member(&it, &k, &v))
         if (kw_str_eqn(k, key, n))
             return v;
     return KW_NONE;
 }
+
+kw_val kw_get(kw_val obj, const char *key) { return get_n(obj, key, strlen(key)); }
 
 kw_val kw_at(kw_val arr, size_t i)
 {
@@ -432,22 +224,18 @@ size_t kw_len(kw_val v)
 kw_val kw_path(kw_val v, const char *path)
 {
     while (*path && v.p) {
-        const char *dot = strchr(path, '.');
-        size_t n = dot ? (size_t)(dot - path) : strlen(path);
-        char seg[128];
-        if (n >= sizeof seg)
-            return KW_NONE;
-        memcpy(seg, path, n);
-        seg[n] = '\0';
-        if (kw_typeof(v) == KW_ARRAY && n > 0 && strspn(seg, "0123456789") == n) {
-            size_t idx = 0;
-            for (size_t i = 0; i < n; i++)
-                idx = idx * 10 + (size_t)(seg[i] - '0');
-            v = kw_at(v, idx);
-        } else {
-            v = kw_get(v, seg);
+        size_t n = 0, digits = 0, index = 0;
+        for (; path[n] && path[n] != '.'; n++) {
+            if (is_digit(path[n])) {
+                digits++;
+                index = index * 10 + (size_t)(path[n] - '0');
+            }
         }
-        path += n + (dot ? 1 : 0);
+        if (kw_typeof(v) == KW_ARRAY && n > 0 && digits == n)
+            v = kw_at(v, index);
+        else
+            v = get_n(v, path, n);
+        path += n + (path[n] == '.');
     }
     return v;
 }
@@ -538,8 +326,15 @@ bool kw_str_eqn(kw_val s, const char *lit, size_t n)
 {
     if (kw_typeof(s) != KW_STRING)
         return false;
-    if (!memchr(s.p, '\\', s.n))   /* common case: no escapes */
-        return s.n - 2 == n && memcmp(s.p + 1, lit, n) == 0;
+    /* Escapes only make the text longer than what it decodes to, so the
+     * lengths settle most comparisons without looking at the bytes. */
+    size_t raw = s.n - 2;
+    if (raw < n)
+        return false;
+    if (raw == n)
+        return memcmp(s.p + 1, lit, n) == 0 && !memchr(s.p + 1, '\\', n);
+    if (!memchr(s.p + 1, '\\', raw))
+        return false;
     cmp_ctx c = { lit, n };
     return decode(s, cmp_chunk, &c) && c.left == 0;
 }
