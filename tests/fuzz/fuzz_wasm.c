@@ -150,7 +150,27 @@ static void free_dummies(dummies *d)
     free(d->func_types);
 }
 
-static void call_exports(wasm_instance *inst, const wasm_module *module)
+/* Argument values that reach edge cases: signs, overflow boundaries, NaN payloads. */
+static const uint64_t interesting[] = {
+    0, 1, 2, 7, 0xffffffffffffffffull, 0x80000000ull, 0x7fffffffull, 0xffffffffull, 65536, 65535,
+    0x8000000000000000ull, 0x7ff8000000000001ull, 0x7fc00001ull, 0x3ff0000000000000ull, 0x4f000000ull,
+};
+
+/* Zeros when `seed` is 0; else values of `interesting` picked by the seed, fitted to each type. */
+static void fill_args(uint64_t *slots, const wasm_functype_info *type, uint64_t seed)
+{
+    for (uint32_t i = 0; i < type->nparams; i++) {
+        uint64_t v = seed ? interesting[(seed >> (4 * (i % 16))) % (sizeof interesting / sizeof interesting[0])] : 0;
+        switch (type->params[i]) {
+        case WASM_I32: case WASM_F32: slots[i] = (uint32_t)v; break;
+        case WASM_I64: case WASM_F64: slots[i] = v; break;
+        case WASM_EXTERNREF: slots[i] = v & 0xff; break;   /* any host value */
+        default: slots[i] = 0; break;                      /* a funcref must be null or a real function */
+        }
+    }
+}
+
+static void call_exports(wasm_instance *inst, const wasm_module *module, uint64_t seed)
 {
     uint64_t slots[64];
     uint32_t n = wasm_module_export_count(module);
@@ -163,13 +183,15 @@ static void call_exports(wasm_instance *inst, const wasm_module *module)
         if (!func)
             continue;
         memset(slots, 0, sizeof slots);
+        fill_args(slots, &exp.func, seed);
         wasm_instance_clear_interrupt(inst);
         wasm_instance_set_deadline(inst, now_ns() + CALL_BUDGET_NS);
         wasm_call(inst, func, slots, slots);
     }
 }
 
-static void run_module(const wasm_module *module)
+/* Calls every export with zero arguments, then again on an instance made from a snapshot with `seed`'s. */
+static void run_module(const wasm_module *module, uint64_t seed)
 {
     wasm_linker *linker = wasm_linker_new();
     dummies d = { 0 };
@@ -178,12 +200,12 @@ static void run_module(const wasm_module *module)
     define_dummies(linker, module, &d);
     wasm_instance *inst = wasm_instantiate(module, linker, &fuzz_limits, NULL);
     if (inst) {
-        call_exports(inst, module);
+        call_exports(inst, module, 0);
         wasm_snapshot *snap = wasm_snapshot_take(inst, NULL);
         if (snap) {
             wasm_instance *copy = wasm_snapshot_instantiate(snap, NULL);
             if (copy) {
-                call_exports(copy, module);
+                call_exports(copy, module, seed);
                 wasm_instance_free(copy);
             }
             wasm_snapshot_free(snap);
@@ -192,6 +214,15 @@ static void run_module(const wasm_module *module)
     }
     wasm_linker_free(linker);
     free_dummies(&d);
+}
+
+/* FNV-1a: argument choices that follow the input, so a crash replays. */
+static uint64_t input_hash(const uint8_t *data, size_t size)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < size; i++)
+        h = (h ^ data[i]) * 0x100000001b3ull;
+    return h | 1;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -210,7 +241,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t custom_len;
     wasm_module_custom_section(module, "name", &custom_len);
     if (framed)
-        run_module(module);
+        run_module(module, input_hash(data, size));
     wasm_module_free(module);
     return 0;
 }
