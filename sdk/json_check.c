@@ -31,13 +31,8 @@ typedef struct doc_index {
 static doc_index indexed[MAX_INDEXED];   /* per guest call; forgotten with the arena */
 static size_t indexed_count;
 
-static void index_value(doc_index *ix, const char *start, const char *end)
+static void index_long_value(doc_index *ix, size_t off, size_t len)
 {
-    size_t off = (size_t)(start - ix->text), len = (size_t)(end - start);
-    if (len < LONG_VALUE) {
-        ix->len_at[off] = (uint16_t)len;
-        return;
-    }
     ix->len_at[off] = LONG_VALUE;
     if (ix->long_n == ix->long_cap) {
         size_t cap = ix->long_cap ? ix->long_cap * 2 : 16;
@@ -59,6 +54,15 @@ static void index_value(doc_index *ix, const char *start, const char *end)
     }
     ix->long_starts[i] = (uint32_t)off;
     ix->long_lens[i] = (uint32_t)len;
+}
+
+static inline void index_value(doc_index *ix, const char *start, const char *end)
+{
+    size_t off = (size_t)(start - ix->text), len = (size_t)(end - start);
+    if (len < LONG_VALUE)
+        ix->len_at[off] = (uint16_t)len;
+    else
+        index_long_value(ix, off, len);
 }
 
 void json_index_forget(void) { indexed_count = 0; }
