@@ -216,7 +216,7 @@
 /*
  * The other instructions and their operand words (s = slot, i = immediate,
  * d = branch displacement):
- *   unreachable | nop-free: there is no nop
+ *   unreachable (nop, drop and local.get emit nothing)
  *   br d | br_if s d | br_unless s d | br_if64 s d | br_unless64 s d | br_table s n d0..dn
  *   copy s_from s_to | const32 s_to i | const64 s_to i_lo i_hi
  *   select s_a s_b s_cond s_to
