@@ -13,6 +13,7 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -190,7 +191,68 @@ static void call_exports(wasm_instance *inst, const wasm_module *module, uint64_
     }
 }
 
-/* Calls every export with zero arguments, then again on an instance made from a snapshot with `seed`'s. */
+/* What an instance made from a snapshot must show: memory 0 and the exported globals. */
+typedef struct state {
+    uint8_t *memory;
+    uint64_t memory_size;
+    uint64_t globals[64];
+    uint32_t nglobals;
+} state;
+
+static void capture(const wasm_instance *inst, const wasm_module *module, state *st)
+{
+    wasm_memory *mem = wasm_instance_memory(inst);
+    memset(st, 0, sizeof *st);
+    if (mem && (st->memory_size = wasm_memory_size(mem)) > 0 && (st->memory = malloc(st->memory_size)))
+        wasm_memory_read(mem, 0, st->memory, st->memory_size);
+    uint32_t n = wasm_module_export_count(module);
+    for (uint32_t i = 0; i < n && st->nglobals < 64; i++) {
+        wasm_export_info exp;
+        wasm_module_export(module, i, &exp);
+        wasm_global *g = exp.kind == WASM_EXTERN_GLOBAL ? wasm_instance_export_global(inst, exp.name) : NULL;
+        if (g)
+            st->globals[st->nglobals++] = wasm_global_get(g);
+    }
+}
+
+static bool same_state(const state *a, const state *b)
+{
+    return a->memory_size == b->memory_size && a->nglobals == b->nglobals &&
+           (!a->memory || !b->memory || memcmp(a->memory, b->memory, a->memory_size) == 0) &&
+           memcmp(a->globals, b->globals, a->nglobals * sizeof a->globals[0]) == 0;
+}
+
+/*
+ * Two uses of instances made from a snapshot of `template`: each must start in
+ * the captured state, whatever the previous use wrote (a violation aborts, so
+ * libFuzzer keeps the input), then is called with `seed`'s arguments.
+ */
+static void check_snapshot(wasm_instance *template, const wasm_module *module, uint64_t seed)
+{
+    wasm_snapshot *snap = wasm_snapshot_take(template, NULL);
+    state want, got;
+    if (!snap)
+        return;
+    capture(template, module, &want);
+    for (int use = 0; use < 2; use++) {
+        wasm_instance *copy = wasm_snapshot_instantiate(snap, NULL);
+        if (!copy)
+            break;
+        capture(copy, module, &got);
+        bool same = same_state(&want, &got);
+        free(got.memory);
+        if (!same) {
+            fprintf(stderr, "fuzz_wasm: use %d of a snapshot does not start in the snapshot's state\n", use + 1);
+            abort();
+        }
+        call_exports(copy, module, seed);
+        wasm_instance_free(copy);
+    }
+    free(want.memory);
+    wasm_snapshot_free(snap);
+}
+
+/* Calls every export with zero arguments, then checks snapshots of the instance. */
 static void run_module(const wasm_module *module, uint64_t seed)
 {
     wasm_linker *linker = wasm_linker_new();
@@ -201,15 +263,7 @@ static void run_module(const wasm_module *module, uint64_t seed)
     wasm_instance *inst = wasm_instantiate(module, linker, &fuzz_limits, NULL);
     if (inst) {
         call_exports(inst, module, 0);
-        wasm_snapshot *snap = wasm_snapshot_take(inst, NULL);
-        if (snap) {
-            wasm_instance *copy = wasm_snapshot_instantiate(snap, NULL);
-            if (copy) {
-                call_exports(copy, module, seed);
-                wasm_instance_free(copy);
-            }
-            wasm_snapshot_free(snap);
-        }
+        check_snapshot(inst, module, seed);
         wasm_instance_free(inst);
     }
     wasm_linker_free(linker);
