@@ -354,8 +354,8 @@ static int apply_environment(server_config *cfg, char **envp, const bool *seen, 
     for (size_t i = 0; i < OPTION_COUNT; i++) {
         const option_spec *o = &options[i];
         const char *value = seen[i] ? NULL : env_lookup(envp, o->env);
-        if (!value)
-            continue;
+        if (!value || !*value)
+            continue;           /* as clap: an empty variable counts as absent */
         /* NO_COLOR is a convention: any value means "no colour". */
         if (o->offset == NO_FIELD && o->kind == OPT_BOOL && strcmp(o->env, "NO_COLOR") == 0)
             continue;

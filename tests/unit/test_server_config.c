@@ -95,6 +95,10 @@ static void test_environment(void)
     char *bad_bool[] = {"KUBEWARDEN_CONTINUE_ON_ERRORS=maybe", NULL};
     CHECK_INT(parse(&cfg, bad_bool, NULL), SERVER_CONFIG_ERROR);
     CHECK(strstr(err, "KUBEWARDEN_CONTINUE_ON_ERRORS") != NULL);
+    char *empty[] = {"KUBEWARDEN_PORT=", "KUBEWARDEN_ALWAYS_ACCEPT_ADMISSION_REVIEWS_ON_NAMESPACE=",
+                     "KUBEWARDEN_DAEMON=", NULL};
+    CHECK_INT(parse(&cfg, empty, NULL), SERVER_CONFIG_OK);
+    CHECK(cfg.port == 3000 && cfg.always_accept_namespace == NULL && !cfg.daemon);
     char *boolish[] = {"KUBEWARDEN_CONTINUE_ON_ERRORS=TRUE", "KUBEWARDEN_DAEMON=off", NULL};
     CHECK_INT(parse(&cfg, boolish, NULL), SERVER_CONFIG_OK);
     CHECK(cfg.continue_on_errors && !cfg.daemon);
