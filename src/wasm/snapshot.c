@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "instance.h"
 
@@ -175,29 +176,63 @@ static void restore_values(const snap_values *v, uint64_t *dst, wasm_instance *i
         dst[v->fixups[i].slot] = (uint64_t)(uintptr_t)inst->funcs[v->fixups[i].func];
 }
 
-/* Puts back every granule written since the last restore: image bytes below
- * image_len, zeroes above.  Only granules under the peak size can be dirty. */
-static void restore_memory(const wasm_snapshot *s, wasm_memory *mem)
+/* Calls fn(s, mem, granule) for each dirty granule in [from, to) and clears it. */
+static size_t for_each_dirty(const wasm_snapshot *s, wasm_memory *mem, size_t from, size_t to,
+                             void (*fn)(const wasm_snapshot *, wasm_memory *, size_t))
 {
-    size_t ngranules = (size_t)mem->peak_pages << (16 - WASM_DIRTY_SHIFT);
     uint8_t *dirty = mem->dirty;
-    for (size_t g = 0; g < ngranules; g++) {
-        if (g + 8 <= ngranules) {        /* skip clean runs a word at a time */
+    size_t count = 0;
+    for (size_t g = from; g < to; g++) {
+        if (g + 8 <= to) {               /* skip clean runs a word at a time */
             uint64_t word;
             memcpy(&word, dirty + g, 8);
             if (!word) { g += 7; continue; }
         }
         if (!dirty[g]) continue;
-        dirty[g] = 0;
-        uint64_t at = (uint64_t)g << WASM_DIRTY_SHIFT;
-        if (at + GRANULE <= s->image_len) {
-            memcpy(mem->base + at, s->image + at, GRANULE);
-        } else if (at < s->image_len) {
-            memcpy(mem->base + at, s->image + at, s->image_len - at);
-            memset(mem->base + s->image_len, 0, at + GRANULE - s->image_len);
-        } else {
-            memset(mem->base + at, 0, GRANULE);
+        count++;
+        if (fn) {
+            dirty[g] = 0;
+            fn(s, mem, g);
         }
+    }
+    return count;
+}
+
+/* Image bytes below image_len, zeroes above. */
+static void restore_granule(const wasm_snapshot *s, wasm_memory *mem, size_t g)
+{
+    uint64_t at = (uint64_t)g << WASM_DIRTY_SHIFT;
+    if (at + GRANULE <= s->image_len) {
+        memcpy(mem->base + at, s->image + at, GRANULE);
+    } else if (at < s->image_len) {
+        memcpy(mem->base + at, s->image + at, s->image_len - at);
+        memset(mem->base + s->image_len, 0, at + GRANULE - s->image_len);
+    } else {
+        memset(mem->base + at, 0, GRANULE);
+    }
+}
+
+#define RELEASE_GRANULES 64              /* 256 KiB written above the snapshot's size */
+
+/*
+ * Puts back every granule written since the last restore.  Only granules under
+ * the peak size can be dirty.  When a user grew the memory and wrote much of the
+ * growth, those pages are given back to the kernel (they read as zero again)
+ * rather than zeroed, so a pooled instance does not keep one request's peak.
+ */
+static void restore_memory(const wasm_snapshot *s, wasm_memory *mem)
+{
+    size_t image_granules = (size_t)s->pages << (16 - WASM_DIRTY_SHIFT);
+    size_t peak_granules = (size_t)mem->peak_pages << (16 - WASM_DIRTY_SHIFT);
+    for_each_dirty(s, mem, 0, image_granules, restore_granule);
+    if (peak_granules > image_granules) {
+        size_t above = peak_granules - image_granules;
+        uint64_t from = (uint64_t)image_granules << WASM_DIRTY_SHIFT;
+        if (for_each_dirty(s, mem, image_granules, peak_granules, NULL) >= RELEASE_GRANULES &&
+            madvise(mem->base + from, (size_t)above << WASM_DIRTY_SHIFT, MADV_DONTNEED) == 0)
+            memset(mem->dirty + image_granules, 0, above);
+        else
+            for_each_dirty(s, mem, image_granules, peak_granules, restore_granule);
     }
     mem->pages = mem->peak_pages = s->pages;
     mem->size = (uint64_t)s->pages * WASM_PAGE_SIZE;

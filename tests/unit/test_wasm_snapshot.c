@@ -146,6 +146,31 @@ static void test_isolation(wasm_module *m)
     wasm_snapshot_free(s);
 }
 
+/* A large write above the snapshot's size is given back, and reads as zero again. */
+static void test_release_growth(wasm_module *m)
+{
+    wasm_error err = {0};
+    wasm_instance *t = wasm_instantiate(m, NULL, NULL, &err);
+    wasm_snapshot *s = t ? wasm_snapshot_take(t, &err) : NULL;
+    wasm_instance_free(t);
+    CHECK(s != NULL);
+    if (!s) return;
+    for (int round = 0; round < 3; round++) {
+        wasm_instance *inst = wasm_snapshot_instantiate(s, &err);
+        CHECK_INT(call1(inst, "grow", 8, 0, NULL), 4);
+        CHECK(byte_at(inst, 4 * 65536) == 0 && byte_at(inst, 12 * 65536 - 1) == 0);
+        call1(inst, "fill", 4 * 65536, 8 * 65536, NULL);    /* 128 granules above the image */
+        call1(inst, "poke", 100, 'Q', NULL);
+        CHECK(byte_at(inst, 6 * 65536) == 0x55);
+        wasm_instance_free(inst);
+    }
+    wasm_instance *inst = wasm_snapshot_instantiate(s, &err);
+    CHECK(byte_at(inst, 100) == 0);
+    CHECK_INT(wasm_memory_size(wasm_instance_memory(inst)), 4 * 65536);
+    wasm_instance_free(inst);
+    wasm_snapshot_free(s);
+}
+
 typedef struct worker {
     wasm_snapshot *snapshot;
     int id, errors;
@@ -297,6 +322,7 @@ int main(void)
     if (!m) TEST_DONE();
     test_isolation(m);
     test_threads(m);
+    test_release_growth(m);
     test_imported_memory();
     test_host_funcref();
     test_reset_cost();
