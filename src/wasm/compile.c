@@ -163,7 +163,11 @@ static uint64_t read_leb(compiler *c, unsigned bits, bool is_signed)
     }
 }
 
-static uint32_t read_u32(compiler *c) { return (uint32_t)read_leb(c, 32, false); }
+static uint32_t read_u32(compiler *c)
+{
+    if (c->p < c->end && *c->p < 0x80) return *c->p++;     /* the common one-byte case */
+    return (uint32_t)read_leb(c, 32, false);
+}
 
 /* ---- the operand stack ---------------------------------------------------- */
 
@@ -176,7 +180,7 @@ static void materialize(compiler *c, uint32_t height);
 static void push(compiler *c, uint8_t type, uint8_t where, uint32_t local, uint64_t value)
 {
     if (c->nvals >= MAX_STACK_HEIGHT) fail(c, "operand stack too deep");
-    c->vals = grow_array(c, c->vals, &c->capvals, c->nvals + 1, sizeof *c->vals);
+    if (c->nvals >= c->capvals) c->vals = grow_array(c, c->vals, &c->capvals, c->nvals + 1, sizeof *c->vals);
     c->vals[c->nvals++] = (operand){ type, where, local, value };
     if (c->nvals > c->max_height) c->max_height = c->nvals;
     if (c->nvals > LAZY_WINDOW && live(c)) materialize(c, c->nvals - 1 - LAZY_WINDOW);
@@ -248,7 +252,7 @@ static void check_top(compiler *c, const uint8_t *types, uint32_t n, bool keep_p
 
 static uint32_t emit(compiler *c, uint32_t word)
 {
-    c->code = grow_array(c, c->code, &c->capcode, c->ncode + 1, sizeof *c->code);
+    if (c->ncode >= c->capcode) c->code = grow_array(c, c->code, &c->capcode, c->ncode + 1, sizeof *c->code);
     c->code[c->ncode] = word;
     return c->ncode++;
 }
