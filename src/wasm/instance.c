@@ -274,20 +274,24 @@ static int run_start(wasm_instance *inst, wasm_error *err)
 }
 
 /*
- * A failed instantiation may already have put its functions into an imported
- * table (segments before the one that trapped, or the start function), and the
- * spec says those stay callable.  The instance then lives as long as that table.
+ * A failed instantiation may already have put its functions into imported
+ * tables (segments before the one that trapped, or the start function), and the
+ * spec says those stay callable.  The instance then lives as long as the last
+ * of those tables.  (Without memory to record that, it is leaked, not freed.)
  */
 static void retain_or_destroy(wasm_instance *inst)
 {
     const wasm_module *m = inst->module;
-    if (m->ntable_imports == 0) {
-        wasm_instance_destroy(inst);
-        return;
+    for (uint32_t i = 0; i < m->ntable_imports; i++) {
+        wasm_retained *r = malloc(sizeof *r);
+        if (!r) continue;
+        wasm_table *t = inst->tables[i];
+        r->inst = inst;
+        r->next = t->retained;
+        t->retained = r;
+        inst->retain_count++;
     }
-    wasm_table *t = inst->tables[0];
-    inst->retained_next = t->retained;
-    t->retained = inst;
+    if (m->ntable_imports == 0) wasm_instance_destroy(inst);
 }
 
 wasm_instance *wasm_instantiate(const wasm_module *m, const wasm_linker *linker,

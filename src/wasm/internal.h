@@ -175,13 +175,19 @@ static inline void wasm_mark_dirty(wasm_memory *m, uint64_t ea, uint64_t n)
     for (uint64_t g = first; g <= last; g++) m->dirty[g] = 1;
 }
 
+/* A failed instantiation kept alive by a table that may hold its functions. */
+typedef struct wasm_retained {
+    wasm_instance *inst;
+    struct wasm_retained *next;
+} wasm_retained;
+
 struct wasm_table {
     uint8_t elem;
     uint32_t size, max;          /* max: min(declared max, limit) */
     bool has_max;
     uint32_t declared_max;
     uint64_t *elems;             /* funcref: wasm_funcinst *; externref: host value; 0 = null */
-    wasm_instance *retained;     /* failed instantiations whose functions this table may hold */
+    struct wasm_retained *retained;  /* failed instantiations whose functions it may hold */
     uint64_t *pristine;          /* snapshot instances: the contents to restore, translated */
 };
 
@@ -231,7 +237,7 @@ struct wasm_instance {
     wasm_memory *own_mem;        /* defined memory, freed with the instance */
     wasm_table *own_tables;      /* storage for this module's defined tables */
     uint32_t nown_tables;        /* so that freeing needs no module (it may be gone) */
-    wasm_instance *retained_next;  /* in a table's `retained` list */
+    uint32_t retain_count;       /* tables retaining this failed instantiation */
 };
 
 /* ---- runtime helpers (memory.c, table.c, instance.c) --------------------- */

@@ -65,9 +65,10 @@ wasm_table *wasm_table_new(wasm_valtype elem, uint32_t min, uint32_t max, bool h
 void wasm_table_destroy(wasm_table *t)
 {
     while (t->retained) {
-        wasm_instance *inst = t->retained;
-        t->retained = inst->retained_next;
-        wasm_instance_destroy(inst);
+        wasm_retained *r = t->retained;
+        t->retained = r->next;
+        if (--r->inst->retain_count == 0) wasm_instance_destroy(r->inst);
+        free(r);
     }
     free(t->elems);
     free(t->pristine);

@@ -217,6 +217,38 @@ static void test_segments(void)
     wasm_module_free(failed2);
 }
 
+/* Retained by two tables: freeing one keeps the instance for the other. */
+static void test_retained_two_tables(void)
+{
+    wasm_linker *l = wasm_linker_new();
+    wasm_table *t0 = wasm_table_new(WASM_FUNCREF, 1, 0, false, NULL);
+    wasm_table *t1 = wasm_table_new(WASM_FUNCREF, 1, 0, false, NULL);
+    wasm_linker_define_table(l, "env", "t0", t0);
+    wasm_linker_define_table(l, "env", "t1", t1);
+    wasm_module *m, *mc;
+    wasm_error err = {0};
+    wasm_instance *inst = instantiate_wat(
+        "(module (import \"env\" \"t0\" (table $a 1 funcref)) (import \"env\" \"t1\" (table $b 1 funcref))"
+        " (func $f (result i32) (i32.const 9)) (elem (table $b) (i32.const 0) func $f)"
+        " (elem (table $a) (i32.const 1) func $f))", l, NULL, &m, &err);
+    CHECK(inst == NULL && err.trap == WASM_TRAP_TABLE_OOB);
+    wasm_table_free(t0);
+    wasm_instance *c = instantiate_wat(
+        "(module (import \"env\" \"t1\" (table 1 funcref)) (func (export \"call\") (result i32)"
+        " (call_indirect (result i32) (i32.const 0))))", l, NULL, &mc, &err);
+    uint64_t res = 0;
+    CHECK(c != NULL);
+    if (c) {
+        CHECK_INT(wasm_call(c, wasm_instance_export_func(c, "call"), NULL, &res), WASM_OK);
+        CHECK_INT(res, 9);
+        wasm_instance_free(c);
+    }
+    wasm_module_free(mc);
+    wasm_table_free(t1);
+    wasm_module_free(m);
+    wasm_linker_free(l);
+}
+
 static void test_start_and_limits(void)
 {
     wasm_module *m;
@@ -466,6 +498,7 @@ int main(void)
     test_host_functions();
     test_import_matching();
     test_segments();
+    test_retained_two_tables();
     test_start_and_limits();
     test_stack_limits();
     test_linking_instances();
