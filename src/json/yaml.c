@@ -384,8 +384,9 @@ static const pending_member *find_duplicate(yreader *r, const pending_member *e,
 static json_value *finish_mapping(yreader *r, size_t base, const yaml_event_t *start)
 {
     json_arena *a = r->arena;
-    const pending_member *e = (const pending_member *)(a->scratch + base);
-    size_t n = (a->scratch_len - base) / sizeof *e;
+    size_t n = (a->scratch_len - base) / sizeof(pending_member);
+    /* An empty mapping may come before anything was ever pushed: scratch is still NULL. */
+    const pending_member *e = n ? (const pending_member *)(a->scratch + base) : NULL;
     const pending_member *dup = find_duplicate(r, e, n);
     if (dup) return fail_at(r, dup->mark, "duplicate mapping key '%s'", dup->member.key);
     json_value *object = json_new_object(a);

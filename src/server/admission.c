@@ -190,8 +190,8 @@ int admission_parse(json_arena *a, const char *body, size_t len, request_origin 
     json_error jerr;
     const json_value *doc = json_parse(a, body, len, &jerr);
     if (!doc)
-        return reject(400, msg, msglen, "Failed to parse the request body as JSON: %s at offset %zu",
-                      jerr.message, jerr.offset);
+        return reject(400, msg, msglen, "Failed to parse the request body as JSON: %s",
+                      jerr.message);
     if (doc->type != JSON_OBJECT)
         return reject(422, msg, msglen, DESERIALIZE_PREFIX "invalid type: %s, expected struct %s",
                       serde_type(doc), origin == ORIGIN_RAW ? "ValidateRawRequest" : "AdmissionReview");

@@ -314,21 +314,6 @@ static int check_unique_ids(parse_ctx *c, const json_value *root)
     return 0;
 }
 
-/* A byte offset as "line L, column C" (1-based), for parse errors. */
-static void offset_to_line_col(const char *text, size_t len, size_t offset, size_t *line, size_t *col)
-{
-    *line = 1;
-    *col = 1;
-    for (size_t i = 0; i < offset && i < len; i++) {
-        if (text[i] == '\n') {
-            (*line)++;
-            *col = 1;
-        } else {
-            (*col)++;
-        }
-    }
-}
-
 int policies_file_parse(policies_file *out, const char *text, size_t len, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
@@ -340,9 +325,7 @@ int policies_file_parse(policies_file *out, const char *text, size_t len, char *
     json_error jerr = {{0}, 0};
     const json_value *root = json_parse_yaml(c.arena, text, len, &jerr);
     if (!root) {
-        size_t line, col;
-        offset_to_line_col(text, len, jerr.offset, &line, &col);
-        snprintf(err, errlen, "invalid YAML/JSON at line %zu, column %zu: %s", line, col, jerr.message);
+        snprintf(err, errlen, "invalid YAML/JSON: %s", jerr.message);   /* the message says where */
         json_arena_free(c.arena);
         return -1;
     }

@@ -188,6 +188,13 @@ static void test_errors(void)
     expect_error("a:\n  module: /x.wasm\n  settings: {unclosed: [1, 2}\n", "line 3", NULL);
     expect_error("a: {module: \"/x.wasm}\n", "invalid YAML", NULL);
     expect_error("a:\n\tmodule: /x.wasm\n", "invalid YAML", NULL);
+    /* the location is said once, by the parser */
+    expect_error("a: [\n", "invalid YAML/JSON: YAML: ", "at line 2 column 1");
+    CHECK(strstr(err, "line 2") && !strstr(strstr(err, "line 2") + 1, "line 2"));
+    /* an empty mapping, before anything else was parsed, is a valid empty file */
+    policies_file pf;
+    CHECK_INT(parse(&pf, "{}"), 0);
+    policies_file_free(&pf);
 }
 
 static void test_load_missing_file(void)
