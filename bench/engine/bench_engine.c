@@ -8,8 +8,9 @@
  * see mk/bench.mk); the native versions (gcc -O2) are linked into this program
  * as <kernel>_setup / <kernel>_run.  Every kernel runs RUNS times (default 5)
  * each way; the table shows medians and the ratio engine / native, and checks
- * that both returned the same value.  -k runs only the kernels, -i only the
- * instantiation table.
+ * that both returned the same value.  Then instantiation from a snapshot vs
+ * wasm_instantiate, and the cost of host->wasm and wasm->host calls.  -k runs
+ * only the kernels, -i only the rest.
  */
 #include <inttypes.h>
 #include <stdbool.h>
@@ -184,6 +185,8 @@ int main(int argc, char **argv)
     if (!instantiation_only && bench_kernels(argv[optind], runs) != 0)
         status = 1;
     if (!kernels_only && bench_instantiation() != 0)
+        status = 1;
+    if (!kernels_only && bench_calls() != 0)
         status = 1;
     return status;
 usage:
