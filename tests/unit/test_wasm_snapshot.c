@@ -60,6 +60,9 @@ static void scribble(wasm_instance *inst)
     call1(inst, "grow", 2, 0, NULL);
     call1(inst, "poke", 5 * 65536 + 7, 8, NULL);
     wasm_memory_write(mem, 200000, "host", 4);
+    memcpy(wasm_memory_data(mem) + 210000, "direct", 6);   /* through the pointer, then marked */
+    wasm_memory_mark_dirty(mem, 210000, 6);
+    wasm_memory_mark_dirty(mem, wasm_memory_size(mem) - 2, 100);   /* clamped, never faults */
     call1(inst, "fill", 150000, 10000, NULL);       /* spans three granules */
     call1(inst, "copy", 180000, 0, NULL);
     call1(inst, "wide", 4 * 4096 - 4, 0, NULL);      /* straddles a granule boundary */
@@ -80,6 +83,7 @@ static void check_fresh(wasm_instance *inst)
     CHECK(byte_at(inst, 100) == 'X');                 /* written by the template before the snapshot */
     CHECK(byte_at(inst, 3 * 65536 + 5) == 0);
     CHECK(byte_at(inst, 200000) == 0);
+    CHECK(byte_at(inst, 210000) == 0);
     CHECK(byte_at(inst, 150000) == 0 && byte_at(inst, 159999) == 0);
     CHECK(byte_at(inst, 180000) == 0);
     CHECK(byte_at(inst, 4 * 4096 - 4) == 0 && byte_at(inst, 4 * 4096 + 3) == 0);
