@@ -51,11 +51,13 @@ wasm_table *wasm_table_new(wasm_valtype elem, uint32_t min, uint32_t max, bool h
         return NULL;
     }
     wasm_table *t = malloc(sizeof *t);
+    if (!t) {
+        wasm_fail(err, "out of memory creating a table");
+        return NULL;
+    }
     uint32_t cap = has_max ? max : DEFAULT_MAX_TABLE_ELEMS;
     if (cap < min) cap = min;
-    if (!t || wasm_table_init_storage(t, (uint8_t)elem, min, cap, has_max, max, err) < 0) {
-        if (t) wasm_fail(err, "cannot create a table of %u elements", min);
-        else wasm_fail(err, "out of memory");
+    if (wasm_table_init_storage(t, (uint8_t)elem, min, cap, has_max, max, err) < 0) {
         free(t);
         return NULL;
     }
