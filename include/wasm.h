@@ -154,7 +154,8 @@ typedef wasm_trap (*wasm_host_fn)(wasm_instance *caller, void *env,
 wasm_linker *wasm_linker_new(void);
 void wasm_linker_free(wasm_linker *linker);
 
-/* The latest definition of a (module, name) pair wins.  Return 0, or -1 when out of memory. */
+/* The latest definition of a (module, name) pair wins.  Return 0, or -1 when out of
+ * memory or given a NULL function or object. */
 int wasm_linker_define_func(wasm_linker *linker, const char *module, const char *name,
                             const wasm_valtype *params, uint32_t nparams,
                             const wasm_valtype *results, uint32_t nresults,

@@ -90,7 +90,7 @@ int wasm_linker_define_func(wasm_linker *l, const char *module, const char *name
                             const wasm_valtype *results, uint32_t nresults,
                             wasm_host_fn fn, void *env)
 {
-    wasm_linker_entry *e = add(l, module, name, WASM_EXTERN_FUNC);
+    wasm_linker_entry *e = fn ? add(l, module, name, WASM_EXTERN_FUNC) : NULL;
     if (!e) return -1;
     wasm_functype *t = e->host_type = calloc(1, sizeof *t);
     e->host = calloc(1, sizeof *e->host);
@@ -118,7 +118,7 @@ int wasm_linker_define_func(wasm_linker *l, const char *module, const char *name
 
 int wasm_linker_define_memory(wasm_linker *l, const char *module, const char *name, wasm_memory *memory)
 {
-    wasm_linker_entry *e = add(l, module, name, WASM_EXTERN_MEMORY);
+    wasm_linker_entry *e = memory ? add(l, module, name, WASM_EXTERN_MEMORY) : NULL;
     if (!e) return -1;
     e->memory = memory;
     return 0;
@@ -126,7 +126,7 @@ int wasm_linker_define_memory(wasm_linker *l, const char *module, const char *na
 
 int wasm_linker_define_table(wasm_linker *l, const char *module, const char *name, wasm_table *table)
 {
-    wasm_linker_entry *e = add(l, module, name, WASM_EXTERN_TABLE);
+    wasm_linker_entry *e = table ? add(l, module, name, WASM_EXTERN_TABLE) : NULL;
     if (!e) return -1;
     e->table = table;
     return 0;
@@ -134,7 +134,7 @@ int wasm_linker_define_table(wasm_linker *l, const char *module, const char *nam
 
 int wasm_linker_define_global(wasm_linker *l, const char *module, const char *name, wasm_global *global)
 {
-    wasm_linker_entry *e = add(l, module, name, WASM_EXTERN_GLOBAL);
+    wasm_linker_entry *e = global ? add(l, module, name, WASM_EXTERN_GLOBAL) : NULL;
     if (!e) return -1;
     e->global = global;
     return 0;

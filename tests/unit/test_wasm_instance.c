@@ -106,6 +106,8 @@ static void test_import_matching(void)
     wasm_linker_define_memory(l, "env", "big", unbounded);
     wasm_linker_define_table(l, "env", "tab", tab);
     wasm_linker_define_global(l, "env", "g", g);
+    CHECK_INT(wasm_linker_define_memory(l, "env", "null", NULL), -1);
+    CHECK_INT(wasm_linker_define_func(l, "env", "null", NULL, 0, NULL, 0, NULL, NULL), -1);
 
     check_unlinkable("(module (import \"env\" \"nope\" (func)))", l, "unknown import", "env.nope");
     check_unlinkable("(module (import \"env\" \"add\" (func (param i32))))", l, "incompatible import type", "env.add");
