@@ -90,6 +90,7 @@ h2load_rate() {
     local name=$1 rate=$2 body=$3; shift 3
     local per=$(( (rate + 7) / 8 ))
     [ "$per" -lt 1 ] && per=1
+    rm -f "$OUT/$name.log"                   # h2load appends to its log
     h2load --h1 -c 8 --rps "$per" -D "$D" -d "$body" -H 'content-type: application/json' \
         --log-file "$OUT/$name.log" "$@" > "$OUT/$name.h2load" 2>&1
     RATE_DONE=$(sed -nE 's/^finished in .*s, ([0-9.]+) req\/s.*/\1/p' "$OUT/$name.h2load")
@@ -102,6 +103,7 @@ h2load_rate() {
 # sets RATE_DONE L50 L90 L99
 h2load_h2() {
     local name=$1 body=$2 uri=$3
+    rm -f "$OUT/$name.log"
     h2load -c 4 -m 8 -D "$D" -d "$body" -H 'content-type: application/json' \
         --log-file "$OUT/$name.log" "$uri" > "$OUT/$name.h2load" 2>&1
     RATE_DONE=$(sed -nE 's/^finished in .*s, ([0-9.]+) req\/s.*/\1/p' "$OUT/$name.h2load")
