@@ -175,6 +175,38 @@ static void test_release_growth(wasm_module *m)
     wasm_snapshot_free(s);
 }
 
+/* A snapshot of an instance made from a snapshot keeps the second user's changes. */
+static void test_nested_snapshot(wasm_module *m)
+{
+    wasm_error err = {0};
+    wasm_instance *t = wasm_instantiate(m, NULL, NULL, &err);
+    wasm_snapshot *s1 = t ? wasm_snapshot_take(t, &err) : NULL;
+    wasm_instance_free(t);
+    CHECK(s1 != NULL);
+    if (!s1) return;
+    wasm_instance *a = wasm_snapshot_instantiate(s1, &err);
+    call1(a, "poke", 300, 'N', NULL);
+    call1(a, "setg", 9, 0, NULL);
+    wasm_snapshot *s2 = wasm_snapshot_take(a, &err);
+    wasm_instance_free(a);
+    CHECK(s2 != NULL);
+    if (s2) {
+        wasm_instance *b = wasm_snapshot_instantiate(s2, &err);
+        CHECK(byte_at(b, 300) == 'N' && byte_at(b, 0) == 'h');
+        CHECK_INT(call1(b, "getg", 0, 0, NULL), 9);
+        CHECK_INT(call1(b, "tcall", 0, 0, NULL), 123);
+        uint64_t ref = 0;
+        wasm_table_get(wasm_instance_export_table(b, "tab"), 0, &ref);
+        CHECK(ref == (uint64_t)(uintptr_t)wasm_instance_export_func(b, "f"));
+        wasm_instance_free(b);
+        wasm_snapshot_free(s2);
+    }
+    wasm_instance *c = wasm_snapshot_instantiate(s1, &err);
+    CHECK(byte_at(c, 300) == 0 && call1(c, "getg", 0, 0, NULL) == 1);
+    wasm_instance_free(c);
+    wasm_snapshot_free(s1);
+}
+
 typedef struct worker {
     wasm_snapshot *snapshot;
     int id, errors;
@@ -327,6 +359,7 @@ int main(void)
     test_isolation(m);
     test_threads(m);
     test_release_growth(m);
+    test_nested_snapshot(m);
     test_imported_memory();
     test_host_funcref();
     test_reset_cost();
