@@ -44,6 +44,9 @@ expect 2 "" "integer divide by zero" "$wasm" div 1 0
 expect 2 "" "integer overflow" "$wasm" div -2147483648 -1
 expect 2 "" "out of bounds memory access" "$wasm" primes 65537
 
+# Deep recursion is a trap, not a crash.
+expect 2 "" "call stack exhausted" "$wasm" fib -5
+
 # A deadline stops a guest that never returns.
 expect 2 "" "spin trapped: interrupted" -t 50 "$wasm" spin
 expect 1 "" "-t wants milliseconds" -t 0 "$wasm" spin
@@ -59,6 +62,7 @@ expect 1 "" "argument 1 (\"1.5x\") is not a valid f64" "$wasm" sqrt 1.5x
 
 # Bad files.
 expect 1 "" "No such file" "$tmp/missing.wasm"
+expect 1 "" "Is a directory" "$tmp"
 printf 'not wasm at all' >"$tmp/garbage.wasm"
 expect 1 "" "magic header not detected" "$tmp/garbage.wasm"
 : >"$tmp/empty.wasm"
