@@ -37,6 +37,7 @@ typedef struct script {
     size_t nmods, capmods;
     wasm_instance *current;      /* the latest module command's instance */
     int line;
+    const char *wasm_file;       /* the command's module file, named in failures */
 } script;
 
 /* What an action (invoke or get) did. */
@@ -74,7 +75,10 @@ static void fail(script *s, const char *what, const char *fmt, ...)
         return;
     va_list ap;
     va_start(ap, fmt);
-    printf("%s:%d: %s: ", s->display, s->line, what);
+    if (s->wasm_file)
+        printf("%s:%d (%s/%s): %s: ", s->display, s->line, s->dir, s->wasm_file, what);
+    else
+        printf("%s:%d: %s: ", s->display, s->line, what);
     vprintf(fmt, ap);
     putchar('\n');
     va_end(ap);
@@ -435,6 +439,7 @@ static void run_command(script *s, const json_value *cmd)
     int64_t line = 0;
     json_is_integer(json_get(cmd, "line"), &line);
     s->line = s->tally->line = (int)line;
+    s->wasm_file = json_get_string(cmd, "filename");
     if (!type)
         fail(s, "command", "without \"type\"");
     else if (strcmp(type, "module") == 0)
