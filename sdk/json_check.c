@@ -19,14 +19,11 @@ enum { MAX_DEPTH = 256, MAX_INDEXED = 8 };
  * value starts are ever written or read, so the map is not zeroed.  The last
  * few documents parsed stay indexed until the arena is reset. */
 
-enum { LONG_VALUE = 0xffff };
+enum { LONG_VALUE = JSON_LONG_VALUE };
 
-typedef struct doc_index {
-    const char *text, *text_end;
-    uint16_t *len_at;             /* indexed by offset */
-    uint32_t *long_starts, *long_lens;
-    size_t long_n, long_cap;
-} doc_index;
+typedef json_doc_index doc_index;
+
+const json_doc_index *json_index_last;
 
 static doc_index indexed[MAX_INDEXED];   /* per guest call; forgotten with the arena */
 static size_t indexed_count;
@@ -65,7 +62,11 @@ static inline void index_value(doc_index *ix, const char *start, const char *end
         index_long_value(ix, off, len);
 }
 
-void json_index_forget(void) { indexed_count = 0; }
+void json_index_forget(void)
+{
+    indexed_count = 0;
+    json_index_last = NULL;
+}
 
 static void index_register(const doc_index *ix)
 {
@@ -75,6 +76,7 @@ static void index_register(const doc_index *ix)
         if (indexed[i].text_end <= ix->text || indexed[i].text >= ix->text_end)
             indexed[keep++] = indexed[i];
     indexed_count = keep;
+    json_index_last = NULL;   /* entries move below */
     if (indexed_count == MAX_INDEXED) {
         memmove(indexed, indexed + 1, (MAX_INDEXED - 1) * sizeof indexed[0]);
         indexed_count--;
@@ -105,7 +107,10 @@ const char *json_index_end(const char *p)
         uint16_t len = ix->len_at[off];
         const char *end = len == LONG_VALUE ? long_value_end(ix, off) : p + len;
         /* a caller breaking the contract gets a scan, never a wild pointer */
-        return end && end > p && end <= ix->text_end ? end : NULL;
+        if (!end || end <= p || end > ix->text_end)
+            return NULL;
+        json_index_last = ix;
+        return end;
     }
     return NULL;
 }

@@ -60,7 +60,7 @@ static const char *skip_string(const char *p, const char *end)
 /* End of the value starting at p. */
 static const char *skip_value(const char *p, const char *end)
 {
-    const char *known = json_index_end(p);
+    const char *known = json_index_end_fast(p);
     if (known)
         return known;
     if (*p == '"')

@@ -6,7 +6,6 @@
  */
 #include "kw.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 static void add_edit(kw_splice *s, size_t at, size_t del, const char *ins, size_t ins_len)
@@ -35,6 +34,16 @@ static bool inserted_at(const kw_splice *s, size_t at)
 
 static size_t offset_of(const kw_splice *s, const char *p) { return (size_t)(p - s->doc.p); }
 
+/* Whether a container has no items: its first non-blank byte closes it
+ * (cheaper than counting the items). */
+static bool is_empty(kw_val container)
+{
+    const char *p = container.p + 1;
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+        p++;
+    return *p == '}' || *p == ']';
+}
+
 void kw_splice_init(kw_splice *s, kw_val doc) { *s = (kw_splice){ .doc = doc }; }
 
 void kw_splice_replace(kw_splice *s, kw_val old, const char *json)
@@ -55,7 +64,7 @@ void kw_splice_set(kw_splice *s, kw_val obj, const char *key, const char *json)
     }
     /* New members go first in the object: `{"key":json,` ... */
     size_t at = offset_of(s, obj.p) + 1;
-    bool was_empty = kw_len(obj) == 0;
+    bool was_empty = is_empty(obj);
     kw_buf b = { 0 };
     if (was_empty && inserted_at(s, at))
         kw_buf_putc(&b, ',');
@@ -106,7 +115,7 @@ void kw_splice_append(kw_splice *s, kw_val arr, const char *json)
         return;
     size_t at = offset_of(s, arr.p) + arr.n - 1;   /* before the closing ']' */
     kw_buf b = { 0 };
-    if (kw_len(arr) > 0 || inserted_at(s, at))
+    if (!is_empty(arr) || inserted_at(s, at))
         kw_buf_putc(&b, ',');
     kw_buf_puts(&b, json);
     add_edit(s, at, 0, b.data, b.len);
@@ -164,17 +173,29 @@ void kw_splice_insert_at(kw_splice *s, kw_val arr, size_t i, const char *json)
 
 bool kw_splice_changed(const kw_splice *s) { return s->n > 0; }
 
-static int by_position(const void *a, const void *b)
+static bool before(const kw_edit *x, const kw_edit *y)
 {
-    const kw_edit *x = a, *y = b;
-    if (x->at != y->at)
-        return x->at < y->at ? -1 : 1;
-    return x->seq < y->seq ? -1 : x->seq > y->seq;
+    return x->at != y->at ? x->at < y->at : x->seq < y->seq;
+}
+
+/* Insertion sort by position, then order of creation: edits are few and
+ * usually made in document order. */
+static void sort_edits(kw_edit *e, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        kw_edit cur = e[i];
+        size_t j = i;
+        while (j > 0 && before(&cur, &e[j - 1])) {
+            e[j] = e[j - 1];
+            j--;
+        }
+        e[j] = cur;
+    }
 }
 
 kw_val kw_splice_apply(kw_splice *s)
 {
-    qsort(s->edits, s->n, sizeof *s->edits, by_position);
+    sort_edits(s->edits, s->n);
     kw_buf out = { 0 };
     size_t pos = 0;
     for (size_t i = 0; i < s->n; i++) {
