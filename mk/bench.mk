@@ -12,7 +12,7 @@ BENCH_KERNELS := crc32 fib sort
 BENCH_RUNS    ?= 5
 BENCH_WABT    ?= 0
 BENCH_DIR     := $(B)/bench/engine
-BENCH_WASM    := $(BENCH_KERNELS:%=$(BENCH_DIR)/%.wasm)
+BENCH_WASM    := $(BENCH_KERNELS:%=$(BENCH_DIR)/%.wasm) $(BENCH_DIR)/calls.wasm
 BENCH_NATIVE  := $(BENCH_KERNELS:%=$(BENCH_DIR)/native_%.o)
 BENCH_OBJS    := $(patsubst %.c,$(B)/%.o,$(wildcard bench/engine/*.c))
 WASM_CLANG    := clang --target=wasm32-wasi -O2 -nostartfiles -Wl,--no-entry \
@@ -21,6 +21,10 @@ WASM_CLANG    := clang --target=wasm32-wasi -O2 -nostartfiles -Wl,--no-entry \
 $(BENCH_DIR)/%.wasm: bench/engine/kernels/%.c
 	@mkdir -p $(@D)
 	$(WASM_CLANG) $< -o $@
+
+$(BENCH_DIR)/calls.wasm: bench/engine/calls.wat
+	@mkdir -p $(@D)
+	wat2wasm $< -o $@
 
 $(BENCH_DIR)/native_%.o: bench/engine/kernels/%.c
 	@mkdir -p $(@D)

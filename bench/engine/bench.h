@@ -7,12 +7,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wasm.h"
+
 uint64_t bench_now_ns(void);                 /* CLOCK_MONOTONIC */
 double bench_median(double *values, size_t n);   /* sorts `values` */
 
 /* Prints the instantiation table (plain wasm_instantiate vs snapshot).  0, or -1 on an engine failure. */
 int bench_instantiation(void);
-/* Prints the host->wasm and wasm->host call costs.  0, or -1 on an engine failure. */
-int bench_calls(void);
+/* DIR/NAME.wasm, loaded; NULL (message printed) on failure. */
+wasm_module *bench_load(const char *dir, const char *name);
+
+/* Prints call costs and interrupt latency (guest: DIR/calls.wasm).  0, or -1 on an engine failure. */
+int bench_calls(const char *dir);
 
 #endif

@@ -5,11 +5,12 @@
  *   bench_engine [-r RUNS] [-k] [-i] DIR
  *
  * DIR holds crc32.wasm, fib.wasm and sort.wasm (clang --target=wasm32-wasi -O2,
- * see mk/bench.mk); the native versions (gcc -O2) are linked into this program
+ * see mk/bench.mk) and calls.wasm (bench_calls.c); the native versions (gcc -O2) are linked into this program
  * as <kernel>_setup / <kernel>_run.  Every kernel runs RUNS times (default 5)
  * each way; the table shows medians and the ratio engine / native, and checks
  * that both returned the same value.  Then instantiation from a snapshot vs
- * wasm_instantiate, and the cost of host->wasm and wasm->host calls.  -k runs
+ * wasm_instantiate, the cost of host->wasm and wasm->host calls, and how fast
+ * an interrupt stops a running guest.  -k runs
  * only the kernels, -i only the rest.
  */
 #include <inttypes.h>
@@ -42,44 +43,6 @@ static const kernel kernels[] = {
     { "fib", "recursive fib(35)", fib_setup, fib_run },
     { "sort", "quicksort 256K ints", sort_setup, sort_run },
 };
-
-static uint8_t *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    uint8_t *data = NULL;
-    if (!f)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long size = ftell(f);
-        if (size > 0 && fseek(f, 0, SEEK_SET) == 0 && (data = malloc((size_t)size))) {
-            if (fread(data, 1, (size_t)size, f) != (size_t)size) {
-                free(data);
-                data = NULL;
-            }
-            *len = (size_t)size;
-        }
-    }
-    fclose(f);
-    return data;
-}
-
-static wasm_module *load(const char *dir, const char *name)
-{
-    char path[4096];
-    size_t len = 0;
-    wasm_error err = { 0 };
-    snprintf(path, sizeof path, "%s/%s.wasm", dir, name);
-    uint8_t *bytes = read_file(path, &len);
-    if (!bytes) {
-        fprintf(stderr, "bench_engine: cannot read %s\n", path);
-        return NULL;
-    }
-    wasm_module *module = wasm_module_load(bytes, len, &err);
-    free(bytes);
-    if (!module)
-        fprintf(stderr, "bench_engine: %s: %s\n", path, err.message);
-    return module;
-}
 
 /* One kernel's medians; the runs alternate native / engine so that both see the same machine load. */
 typedef struct kernel_times {
@@ -120,7 +83,7 @@ static int time_kernel(const char *dir, const kernel *k, int runs, kernel_times 
 {
     int status = -1;
     wasm_error err = { 0 };
-    wasm_module *module = load(dir, k->name);
+    wasm_module *module = bench_load(dir, k->name);
     wasm_linker *linker = wasm_linker_new();
     wasm_instance *inst = module && linker ? wasm_instantiate(module, linker, NULL, &err) : NULL;
     wasm_funcinst *setup = inst ? wasm_instance_export_func(inst, "setup") : NULL;
@@ -186,7 +149,7 @@ int main(int argc, char **argv)
         status = 1;
     if (!kernels_only && bench_instantiation() != 0)
         status = 1;
-    if (!kernels_only && bench_calls() != 0)
+    if (!kernels_only && bench_calls(argv[optind]) != 0)
         status = 1;
     return status;
 usage:
