@@ -1,17 +1,17 @@
 /*
  * bench_engine - CPU kernels in the engine vs the same C compiled natively,
- * then instantiation from a snapshot vs wasm_instantiate.
+ * then fresh instances, boundary calls and interruption.
  *
- *   bench_engine [-r RUNS] [-k] [-i] DIR
+ *   bench_engine [-r RUNS] [-k | -i] DIR
  *
  * DIR holds crc32.wasm, fib.wasm and sort.wasm (clang --target=wasm32-wasi -O2,
- * see mk/bench.mk) and calls.wasm (bench_calls.c); the native versions (gcc -O2) are linked into this program
- * as <kernel>_setup / <kernel>_run.  Every kernel runs RUNS times (default 5)
- * each way; the table shows medians and the ratio engine / native, and checks
- * that both returned the same value.  Then instantiation from a snapshot vs
- * wasm_instantiate, the cost of host->wasm and wasm->host calls, and how fast
- * an interrupt stops a running guest.  -k runs
- * only the kernels, -i only the rest.
+ * see mk/bench.mk) and calls.wasm (for bench_calls.c); the native kernels
+ * (gcc -O2) are linked into this program as <kernel>_setup / <kernel>_run.
+ * Every kernel runs RUNS times (default 5) each way; the table shows medians
+ * and the ratio engine / native, and checks that both returned the same value.
+ * Then instantiation from a snapshot vs wasm_instantiate, the cost of
+ * host->wasm and wasm->host calls, and how fast an interrupt stops a running
+ * guest.  -k runs only the kernels, -i only the rest.
  */
 #include <inttypes.h>
 #include <stdbool.h>
