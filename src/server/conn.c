@@ -367,14 +367,15 @@ void conn_update(conn *c)
 {
     if (c->fd < 0)
         return;
-    if (c->proto == PROTO_H2 && h2_send(c) < 0) {
-        conn_close(c);
-        return;
-    }
-    if (conn_flush(c) < 0) {
-        conn_close(c);
-        return;
-    }
+    /* HTTP/2 frames are pulled from nghttp2 a buffer at a time: pull again
+     * while the socket takes them all. */
+    int more = 0;
+    do {
+        if ((c->proto == PROTO_H2 && (more = h2_send(c)) < 0) || conn_flush(c) < 0) {
+            conn_close(c);
+            return;
+        }
+    } while (more && c->out.off == c->out.len);
     if (!c->lingering && finished(c)) {
         if (!c->linger_on_close || c->read_eof) {
             conn_close(c);

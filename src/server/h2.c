@@ -341,11 +341,11 @@ int h2_send(conn *c)
         if (n < 0)
             return -1;
         if (n == 0)
-            break;
+            return 0;
         if (iobuf_append(&c->out, data, (size_t)n) < 0)
             return -1;
     }
-    return 0;
+    return 1;
 }
 
 void h2_job_done(conn *c, http_job *job)

@@ -149,7 +149,9 @@ void h1_job_done(conn *c);                      /* writes the response, moves to
 /* h2.c */
 int h2_start(conn *c);                          /* -1 on failure */
 void h2_process(conn *c);                       /* feeds `in` to nghttp2 */
-int h2_send(conn *c);                           /* frames from nghttp2 into `out`; -1 on error */
+/* Frames from nghttp2 into `out`: 1 stopped at the high-water mark (more may
+ * come), 0 nothing more for now, -1 error. */
+int h2_send(conn *c);
 void h2_job_done(conn *c, http_job *job);       /* also when the connection is closed */
 void h2_drain(conn *c);                         /* GOAWAY in two steps: no new streams */
 bool h2_finished(conn *c);

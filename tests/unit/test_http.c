@@ -338,6 +338,13 @@ static void test_h2c_prior_knowledge(void)
     int rc = run_capture(cmd, buf, sizeof buf);
     CHECK_INT(rc, 0);
     CHECK_STR(buf, "POST /echo text/x 2 5\nhello 200 2");
+    /* a 1 MB body each way: request and response cross many flow-control windows */
+    snprintf(cmd, sizeof cmd,
+             "head -c 1000000 /dev/zero | tr '\\0' a | curl -s --http2-prior-knowledge --data-binary @- "
+             "-o /dev/null -w '%%{http_code} %%{size_download}' http://127.0.0.1:%d/echo",
+             http_server_port(s, HTTP_LISTENER_API));
+    CHECK_INT(run_capture(cmd, buf, sizeof buf), 0);
+    CHECK_STR(buf, "200 1000055");   /* "POST /echo application/x-www-form-urlencoded 2 1000000\n" + body */
     snprintf(cmd, sizeof cmd, "nghttp -n -s http://127.0.0.1:%d/slow/10 http://127.0.0.1:%d/echo 2>&1",
              http_server_port(s, HTTP_LISTENER_API), http_server_port(s, HTTP_LISTENER_API));
     rc = run_capture(cmd, buf, sizeof buf);

@@ -165,6 +165,13 @@ static void test_curl_and_nghttp(void)
              file("root.pem"), port, port);
     CHECK_INT(run_capture(cmd, buf, sizeof buf), 0);
     CHECK_STR(buf, "GET /echo - 1 0\n 200 1.1{\"status\":418} 418 1.1");
+    /* HTTP/2: 900 KB each way, across many flow-control windows and TLS records */
+    snprintf(cmd, sizeof cmd,
+             "head -c 900000 /dev/zero | tr '\\0' b | curl -s --cacert %s --http2 -H 'Content-Type: x/y' "
+             "--data-binary @- -o /dev/null -w '%%{http_code} %%{size_download}' https://127.0.0.1:%d/echo",
+             file("root.pem"), port);
+    CHECK_INT(run_capture(cmd, buf, sizeof buf), 0);
+    CHECK_STR(buf, "200 900024");                    /* "POST /echo x/y 2 900000\n" + body */
     /* HTTP/2: a body over the limit is refused with 413 */
     snprintf(cmd, sizeof cmd,
              "head -c 1100000 /dev/zero | curl -s --cacert %s --http2 --data-binary @- "
