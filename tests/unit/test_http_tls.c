@@ -172,6 +172,12 @@ static void test_curl_and_nghttp(void)
              file("root.pem"), port);
     CHECK_INT(run_capture(cmd, buf, sizeof buf), 0);
     CHECK_STR(buf, "200 900024");                    /* "POST /echo x/y 2 900000\n" + body */
+    snprintf(cmd, sizeof cmd,
+             "head -c 900000 /dev/zero | tr '\\0' b | curl -s --cacert %s --http1.1 -H 'Content-Type: x/y' "
+             "--data-binary @- -o /dev/null -w '%%{http_code} %%{size_download}' https://127.0.0.1:%d/echo",
+             file("root.pem"), port);
+    CHECK_INT(run_capture(cmd, buf, sizeof buf), 0);
+    CHECK_STR(buf, "200 900024");
     /* HTTP/2: a body over the limit is refused with 413 */
     snprintf(cmd, sizeof cmd,
              "head -c 1100000 /dev/zero | curl -s --cacert %s --http2 --data-binary @- "
