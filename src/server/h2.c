@@ -108,6 +108,8 @@ static void respond(conn *c, h2_stream *st)
 
 static void refuse(conn *c, h2_stream *st, int status, const char *message)
 {
+    c->h2_body_bytes -= st->body.len;        /* never used now: room for the other streams */
+    iobuf_free(&st->body);
     st->job.resp.status = status;
     st->job.resp.content_type = NULL;
     error_body(&st->job.resp.body, status, message);

@@ -352,8 +352,8 @@ static void test_h2c_prior_knowledge(void)
     CHECK(strstr(buf, "/slow/10") != NULL && strstr(buf, "/echo") != NULL);
 
     /* 24 streams of 1,000,000 bytes at once on one connection: beyond 16 MiB
-     * held, the streams receiving more are refused with 503 (interleaved, they
-     * may all be); every stream is answered and the server serves on */
+     * held, a stream receiving more is refused with 503 and its bytes dropped,
+     * which makes room for the others; every stream is answered */
     snprintf(cmd, sizeof cmd,
              "head -c 1000000 /dev/zero > /tmp/kwc-h2-body.$$ && "
              "h2load -c 1 -m 24 -n 24 -d /tmp/kwc-h2-body.$$ http://127.0.0.1:%d/slow/20 2>&1; "
@@ -362,7 +362,7 @@ static void test_h2c_prior_knowledge(void)
     int ok = 0, refused = 0;
     const char *codes = strstr(buf, "status codes: ");
     CHECK(codes && sscanf(codes, "status codes: %d 2xx, %*d 3xx, %*d 4xx, %d 5xx", &ok, &refused) == 2);
-    CHECK(refused >= 1 && ok + refused == 24);
+    CHECK(refused >= 1 && ok >= 8 && ok + refused == 24);
     CHECK_INT(one_request(http_server_port(s, HTTP_LISTENER_API), "GET /echo HTTP/1.1\r\n\r\n", buf, sizeof buf), 200);
     http_server_free(s);
 }
