@@ -4,6 +4,7 @@
  * A new context is built for every (re)load and swapped in whole, so a
  * connection keeps the context it was accepted with.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,6 +28,25 @@ static int select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outle
     return SSL_TLSEXT_ERR_OK;
 }
 
+/* Encrypted keys are refused: OpenSSL's default would prompt on the terminal
+ * (and block the I/O thread during a reload). */
+static int no_passphrase(char *buf, int size, int rwflag, void *userdata)
+{
+    return 0;
+}
+
+/* A missing or unreadable file gets the system's word for it, not OpenSSL's. */
+static bool readable(const char *file, const char *what, char *err, size_t errlen)
+{
+    FILE *f = fopen(file, "r");
+    if (!f) {
+        snprintf(err, errlen, "%s %s: %s", what, file, strerror(errno));
+        return false;
+    }
+    fclose(f);
+    return true;
+}
+
 /* "<what> <file>: <OpenSSL's reason>" */
 static void tls_error(char *err, size_t errlen, const char *what, const char *file)
 {
@@ -35,8 +55,6 @@ static void tls_error(char *err, size_t errlen, const char *what, const char *fi
     if (ERR_GET_LIB(e) == ERR_LIB_PEM || ERR_GET_LIB(e) == ERR_LIB_ASN1 ||
         (ERR_GET_LIB(e) == ERR_LIB_SSL && ERR_GET_REASON(e) == ERR_R_PEM_LIB))
         reason = "not a readable PEM file of that kind";
-    else if (ERR_GET_LIB(e) == ERR_LIB_SYS)
-        reason = strerror(ERR_GET_REASON(e));
     snprintf(err, errlen, "%s %s: %s", what, file, reason ? reason : "unknown error");
     ERR_clear_error();
 }
@@ -54,6 +72,8 @@ static int load_client_cas(SSL_CTX *ctx, const char *list, char *err, size_t err
         }
         memcpy(file, p, n);
         file[n] = 0;
+        if (!readable(file, "cannot load client CA file", err, errlen))
+            goto fail;
         if (SSL_CTX_load_verify_locations(ctx, file, NULL) != 1) {
             tls_error(err, errlen, "cannot load client CA file", file);
             goto fail;
@@ -90,6 +110,10 @@ SSL_CTX *tls_context_new(const char *cert_file, const char *key_file, const char
      * body); conn.c checks SSL_has_pending for what was read ahead. */
     SSL_CTX_set_read_ahead(ctx, 1);
     SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    SSL_CTX_set_default_passwd_cb(ctx, no_passphrase);
+    if (!readable(cert_file, "cannot load certificate chain from", err, errlen) ||
+        !readable(key_file, "cannot load private key from", err, errlen))
+        goto fail;
     if (SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1) {
         tls_error(err, errlen, "cannot load certificate chain from", cert_file);
         goto fail;

@@ -339,7 +339,7 @@ static void test_start_errors(void)
     cfg.cert_file = file("missing.pem");
     cfg.key_file = file("one.key");
     CHECK(http_server_start(&cfg, err, sizeof err) == NULL);
-    CHECK(strstr(err, "cannot load certificate chain from") && strstr(err, "missing.pem"));
+    CHECK(strstr(err, "cannot load certificate chain from") && strstr(err, "missing.pem: No such file"));
 
     cfg.cert_file = file("one.pem");
     cfg.key_file = file("root.pem");               /* a certificate, not a key */
@@ -349,6 +349,15 @@ static void test_start_errors(void)
     cfg.key_file = file("two.key");
     CHECK(http_server_start(&cfg, err, sizeof err) == NULL);
     CHECK(strstr(err, "does not match certificate") && strstr(err, "two.key"));
+
+    /* an encrypted key is refused at once, no passphrase prompt */
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "openssl pkey -in %s -aes256 -passout pass:secret -out %s",
+             file("one.key"), file("encrypted.key"));
+    CHECK(system(cmd) == 0);
+    cfg.key_file = file("encrypted.key");
+    CHECK(http_server_start(&cfg, err, sizeof err) == NULL);
+    CHECK(strstr(err, "cannot load private key from") && strstr(err, "encrypted.key"));
 
     cfg.key_file = file("one.key");
     cfg.client_ca_file = file("nope.pem");
