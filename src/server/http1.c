@@ -31,7 +31,8 @@ static void write_response(conn *c, int status, const char *content_type, const 
     int n = snprintf(head, sizeof head,
                      "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s\r\n",
                      status, http_reason(status), content_type ? content_type : "application/json",
-                     body->len, keep_alive ? "" : "Connection: close\r\n");
+                     body->len, !keep_alive ? "Connection: close\r\n"
+                                : c->http10 ? "Connection: keep-alive\r\n" : "");
     if (iobuf_append(&c->out, head, (size_t)n) < 0 ||
         (body->len && iobuf_append(&c->out, body->data, body->len) < 0)) {
         c->closing = true;                   /* out of memory: give up on this client */
@@ -97,10 +98,11 @@ static int parse_request_line(conn *c, char *base, char *line)
         return 400;
     *end = 0;
     const char *version = end + 1;
+    c->http10 = strcmp(version, "HTTP/1.0") == 0;
     if (strcmp(version, "HTTP/1.1") == 0)
         c->keep_alive = true;
-    else if (strcmp(version, "HTTP/1.0") == 0)
-        c->keep_alive = false;
+    else if (c->http10)
+        c->keep_alive = false;              /* unless it asks for keep-alive */
     else
         return is_version(version) ? 505 : 400;
     if (strncasecmp(target, "http://", 7) == 0 || strncasecmp(target, "https://", 8) == 0) {

@@ -88,6 +88,7 @@ typedef struct conn {
     http_job job;                  /* the one request in flight on this connection */
     bool head_parsed;              /* the fields below describe the request at in.off */
     bool keep_alive, expect_continue, sent_continue;
+    bool http10;                   /* HTTP/1.0: keep-alive only when asked, and said so */
     size_t head_len, body_len;
     size_t method_at, path_at, ctype_at;   /* offsets from in.off; ctype_at 0: absent */
     char saved_byte;               /* byte overwritten by the body's NUL terminator */

@@ -81,6 +81,14 @@ static void test_basic_and_keep_alive(void)
     CHECK(strstr(buf, "Connection: close\r\n") != NULL);
     CHECK(peer_closed(fd, 1000));
     close(fd);
+    fd = tcp_connect(port);                   /* HTTP/1.0 asking for keep-alive gets it, twice */
+    for (int i = 0; i < 2; i++) {
+        CHECK(send_all(fd, "GET /echo HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", 46) == 0);
+        read_responses(fd, buf, sizeof buf, 1, 3000);
+        CHECK_INT(status_of(buf), 200);
+        CHECK(strstr(buf, "Connection: keep-alive\r\n") != NULL);
+    }
+    close(fd);
     CHECK_INT(one_request(port, "GET /echo HTTP/1.1\r\nConnection: close\r\n\r\n", buf, sizeof buf), 200);
     CHECK(strstr(buf, "Connection: close\r\n") != NULL);
 
