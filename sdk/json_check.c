@@ -185,9 +185,10 @@ static const unsigned char plain[256] = {
     [0x20] = 1, [0x21] = 1, [0x23 ... 0x5b] = 1, [0x5d ... 0x7f] = 1,
 };
 
-static void check_string(checker *c)
+/* Checks the rest of a string, c->p being inside it, up to and past the
+ * closing quote: escapes, UTF-8, control characters. */
+static void string_rest(checker *c)
 {
-    c->p++;   /* opening quote */
     while (c->p < c->end) {
         const unsigned char *u = (const unsigned char *)c->p, *end = (const unsigned char *)c->end;
         while (u < end && plain[*u])
@@ -274,82 +275,108 @@ static void check_literal(checker *c, const char *lit)
     c->p += n;
 }
 
-static void check_value(checker *c, int depth);
+/* Where a container started and which kind it is. */
+typedef struct open_container {
+    const char *start;
+    bool object;
+} open_container;
 
-static void check_container_body(checker *c, int depth, char close, bool object);
-
-static void check_container(checker *c, int depth, char close, bool object)
+static void index_at(checker *c, const char *start)
 {
-    if (depth >= MAX_DEPTH)
-        return fail(c, "nesting too deep");
-    check_container_body(c, depth, close, object);
+    if (c->ix)
+        index_value(c->ix, start, c->p);
 }
 
-static void check_container_body(checker *c, int depth, char close, bool object)
+/* A string at c->p: the plain run is scanned here, the rest in string_rest. */
+static inline void scan_string(checker *c)
 {
-    c->p++;
-    ws(c);
-    if (c->p < c->end && *c->p == close) {
+    const unsigned char *u = (const unsigned char *)c->p + 1, *end = (const unsigned char *)c->end;
+    while (u < end && plain[*u])
+        u++;
+    c->p = (const char *)u;
+    if (u < end && *u == '"')
         c->p++;
-        return;
+    else
+        string_rest(c);
+}
+
+/* A scalar (string, number, literal) at c->p, indexed when valid. */
+static void check_scalar(checker *c)
+{
+    const char *start = c->p;
+    switch (*c->p) {
+    case '"': scan_string(c); break;
+    case 't': check_literal(c, "true"); break;
+    case 'f': check_literal(c, "false"); break;
+    case 'n': check_literal(c, "null"); break;
+    default:
+        if (*c->p == '-' || is_digit(*c->p))
+            check_number(c);
+        else
+            fail(c, "unexpected character");
     }
+    if (!c->what)
+        index_at(c, start);
+}
+
+/* The whole document, iteratively: one loop and an explicit stack of open
+ * containers, so interpreted guest code pays no call per token. */
+static void check_document(checker *c)
+{
+    open_container stack[MAX_DEPTH];
+    int depth = 0;
+    enum { VALUE, KEY, AFTER } state = VALUE;
     while (!c->what) {
+        if (state == AFTER && depth == 0)
+            return;   /* the document's value ends here, before any blanks */
         ws(c);
-        if (object) {
+        if (state == KEY) {
             if (c->p >= c->end || *c->p != '"')
                 return fail(c, "expected object key");
             const char *key = c->p;
-            check_string(c);
-            if (c->ix && !c->what)
-                index_value(c->ix, key, c->p);
+            scan_string(c);
+            if (c->what)
+                return;
+            index_at(c, key);
             ws(c);
             if (c->p >= c->end || *c->p != ':')
                 return fail(c, "expected ':' after object key");
             c->p++;
-        }
-        check_value(c, depth + 1);
-        if (c->what)
-            return;
-        ws(c);
-        if (c->p < c->end && *c->p == ',') {
+            state = VALUE;
+        } else if (state == VALUE) {
+            if (c->p >= c->end)
+                return fail(c, "unexpected end of input");
+            char ch = *c->p;
+            if (ch != '{' && ch != '[') {
+                check_scalar(c);
+                state = AFTER;
+                continue;
+            }
+            if (depth >= MAX_DEPTH)
+                return fail(c, "nesting too deep");
+            stack[depth++] = (open_container){ c->p, ch == '{' };
             c->p++;
-            continue;
+            ws(c);
+            if (c->p < c->end && *c->p == (ch == '{' ? '}' : ']')) {
+                c->p++;
+                index_at(c, stack[--depth].start);
+                state = AFTER;
+            } else {
+                state = ch == '{' ? KEY : VALUE;
+            }
+        } else {   /* AFTER a value */
+            open_container *top = &stack[depth - 1];
+            if (c->p < c->end && *c->p == ',') {
+                c->p++;
+                state = top->object ? KEY : VALUE;
+            } else if (c->p < c->end && *c->p == (top->object ? '}' : ']')) {
+                c->p++;
+                index_at(c, top->start);
+                depth--;
+            } else {
+                return fail(c, top->object ? "expected ',' or '}'" : "expected ',' or ']'");
+            }
         }
-        if (c->p < c->end && *c->p == close) {
-            c->p++;
-            return;
-        }
-        return fail(c, object ? "expected ',' or '}'" : "expected ',' or ']'");
-    }
-}
-
-static void check_value_at(checker *c, int depth);
-
-/* Checks one value and indexes it. */
-static void check_value(checker *c, int depth)
-{
-    ws(c);
-    const char *start = c->p;
-    check_value_at(c, depth);
-    if (c->ix && !c->what)
-        index_value(c->ix, start, c->p);
-}
-
-static void check_value_at(checker *c, int depth)
-{
-    if (c->p >= c->end)
-        return fail(c, "unexpected end of input");
-    switch (*c->p) {
-    case '{': return check_container(c, depth, '}', true);
-    case '[': return check_container(c, depth, ']', false);
-    case '"': return check_string(c);
-    case 't': return check_literal(c, "true");
-    case 'f': return check_literal(c, "false");
-    case 'n': return check_literal(c, "null");
-    default:
-        if (*c->p == '-' || is_digit(*c->p))
-            return check_number(c);
-        return fail(c, "unexpected character");
     }
 }
 
@@ -374,7 +401,7 @@ int kw_parse(const char *text, size_t len, kw_val *out, char *err, size_t errlen
         ix.len_at = kw_alloc_uninit(len * sizeof *ix.len_at);
     checker c = { text, text + len, text, NULL, ix.len_at ? &ix : NULL };
     *out = KW_NONE;
-    check_value(&c, 0);
+    check_document(&c);
     const char *value_end = c.p;
     if (!c.what) {
         ws(&c);

@@ -155,6 +155,10 @@ static bool next_item(kw_iter *it, kw_val *elem)
         return false;
     }
     const char *e = skip_value(p, it->end);
+    if (e <= p) {   /* not a value: only text that kw_parse did not check */
+        it->p = NULL;
+        return false;
+    }
     *elem = (kw_val){ p, (size_t)(e - p) };
     it->p = e;
     return true;

@@ -44,6 +44,9 @@ static void test_parse_errors(void)
     deep[600] = '\0';
     CHECK_STR(parse_error(deep), "nesting too deep at offset 256");
     CHECK_STR(parse_error(" {\"a\":[1,2.5e3,true,null,\"\\u00e9\\ud83d\\ude00\"]} "), "(parsed)");
+    kw_val padded = parse(" [1, {}] \n");
+    CHECK_INT(padded.n, 7);   /* the value, without the blanks around it */
+    CHECK_INT(kw_len(padded), 2);
 }
 
 static void test_navigation(void)
