@@ -54,8 +54,10 @@ typedef struct kw_val {
 #define KW_NONE ((kw_val){ NULL, 0 })
 
 /* Checks that text[0..len) is exactly one JSON value (RFC 8259, depth <= 256).
- * On success *out views it and 0 is returned; otherwise -1 and err holds
- * "<what> at offset <n>". */
+ * On success *out views it (without surrounding blanks) and 0 is returned;
+ * otherwise -1 and err holds "<what> at offset <n>".  It also indexes the
+ * text for fast lookups until the arena is reset: the text must stay alive
+ * and unchanged meanwhile (the payload of a call always does). */
 int kw_parse(const char *text, size_t len, kw_val *out, char *err, size_t errlen);
 
 kw_type kw_typeof(kw_val v);
@@ -95,7 +97,7 @@ bool kw_str_eq(kw_val s, const char *lit);
 bool kw_str_eqn(kw_val s, const char *lit, size_t n);
 /* Decoded, NUL-terminated copy (arena); "" when v is not a string. */
 char *kw_str(kw_val s);
-/* Decoded length, and whether the string contains NUL (which C strings can't carry). */
+/* Length of the decoded string (0 when v is not a string). */
 size_t kw_str_len(kw_val s);
 /* Structural equality (object member order ignored, numbers compared by text). */
 bool kw_equal(kw_val a, kw_val b);
