@@ -6,8 +6,9 @@
 #                                   with policies/<name>/metadata.yml
 #
 # Suites: test-policies-native (policy logic compiled natively, also under
-# SAN), test-policies (our fixtures through build/kwctl run), and
-# test-upstream-fixtures (the upstream expectations.json under $(SHARED)).
+# SAN), test-policies (our fixtures through build/kwctl run),
+# test-upstream-fixtures (the upstream expectations.json under $(SHARED)) and
+# test-policies-timeout (sleeping, interrupted by the real policy-server).
 
 WASM_CC      ?= clang
 # Debian's clang finds wasi-libc on its own; set this for another sysroot.
@@ -67,7 +68,11 @@ test-policies: $(POLICY_WASMS) $(B)/kwctl $(POLICY_RUNNER)
 test-upstream-fixtures: $(POLICY_WASMS) $(B)/kwctl $(POLICY_RUNNER)
 	@$(POLICY_RUNNER) upstream $(B)/kwctl $(B)/policies $(SHARED)/fixtures/policies $(POLICY_NAMES)
 
-TEST_SUITES += test-policies-native test-policies test-upstream-fixtures
+# The sleeping policy's reason to exist: the server's timeout interrupts it.
+test-policies-timeout: $(B)/policies/sleeping.wasm $(B)/policy-server
+	@tests/policies/sleeping-timeout.sh $(B)
+
+TEST_SUITES += test-policies-native test-policies test-upstream-fixtures test-policies-timeout
 SAN_SUITES  += test-policies-native
 
-.PHONY: policies test-policies-native test-policies test-upstream-fixtures
+.PHONY: policies test-policies-native test-policies test-upstream-fixtures test-policies-timeout
