@@ -388,7 +388,7 @@ static void upstream_case(const char *kwctl, const char *wasm, const char *fixdi
              kw_is_true(kw_get(resp, "allowed")) != kw_str_eq(want_allowed, "true"))
         why = "wrong verdict";
     else if (kw_is_true(kw_get(e, "expect_patch")) && !kw_present(kw_get(resp, "patch")))
-        why = "expected a patch";
+        why = "expected a patch";   /* false means "not asserted" upstream, not "no patch" */
     kw_iter it = kw_iter_begin(kw_get(e, "expect_output_patterns"));
     kw_val pattern;
     while (!why && kw_next(&it, &pattern))
