@@ -7,9 +7,13 @@
  *   run_as_group         MustRunAs | MayRunAs | RunAsAny
  *   supplemental_groups  MustRunAs | MayRunAs | RunAsAny
  *   validate_only        reject instead of mutating (default false)
- *   validate_container_image_configuration  accepted but not supported yet:
- *                        enabling it is a settings error (needs the OCI
- *                        host capability)
+ *   validate_container_image_configuration  also check the USER of each
+ *                        container image (host capability
+ *                        oci/v1/oci_manifest_config) when the pod does not
+ *                        set the IDs: root is rejected under
+ *                        MustRunAsNonRoot, the group must be in the
+ *                        MayRunAs ranges; Windows images are skipped, user
+ *                        and group names are rejected
  * A missing strategy means RunAsAny.  MustRunAs and MayRunAs need at least
  * one range; MustRunAs defaults to the first range's min, and with overwrite
  * replaces whatever the request says.  MustRunAsNonRoot rejects user 0 and
@@ -30,7 +34,7 @@ typedef struct strategy {
 
 typedef struct config {
     strategy user, group, supplemental;
-    bool validate_only;
+    bool validate_only, check_images;
 } config;
 
 static rule parse_rule(kw_val v)
@@ -52,7 +56,8 @@ static config parse_config(kw_val settings)
     return (config){ parse_strategy(kw_get(settings, "run_as_user")),
                      parse_strategy(kw_get(settings, "run_as_group")),
                      parse_strategy(kw_get(settings, "supplemental_groups")),
-                     kw_bool(kw_get(settings, "validate_only"), false) };
+                     kw_bool(kw_get(settings, "validate_only"), false),
+                     kw_bool(kw_get(settings, "validate_container_image_configuration"), false) };
 }
 
 static bool in_ranges(int64_t id, kw_val ranges)
@@ -274,6 +279,85 @@ static void apply_supplemental_rule(check *c)
     needs(c, "supplementalGroups", kw_buf_cstr(&list), "Group ID is outside defined ranges");
 }
 
+/* ---- the images' USER -------------------------------------------------------- */
+
+/* Parses a decimal ID; false for names or garbage. */
+static bool parse_id(const char *s, size_t n, int64_t *out)
+{
+    if (n == 0 || n > 10)
+        return false;
+    *out = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        *out = *out * 10 + (s[i] - '0');
+    }
+    return true;
+}
+
+static void reject_with(check *c, const char *a, const char *b, const char *d)
+{
+    kw_buf msg = { 0 };
+    kw_buf_puts(&msg, a);
+    kw_buf_puts(&msg, b);
+    kw_buf_puts(&msg, d);
+    reject(c, kw_buf_cstr(&msg));
+}
+
+/* Checks the USER directive of one container's image against the rules,
+ * for the IDs neither the container nor the pod sets. */
+static void check_image_user(check *c, kw_val container)
+{
+    kw_val sc = kw_get(container, "securityContext"), pod_sc = kw_get(c->spec, "securityContext");
+    bool user_unset = !has_field(sc, "runAsUser") && !has_field(pod_sc, "runAsUser");
+    bool group_unset = !has_field(sc, "runAsGroup") && !has_field(pod_sc, "runAsGroup");
+    bool check_user = user_unset && c->cfg->user.rule == MUST_RUN_AS_NON_ROOT;
+    bool check_group = group_unset && c->cfg->group.rule == MAY_RUN_AS;
+    if (!check_user && !check_group)
+        return;
+    kw_val image = kw_get(container, "image");
+    const char *name = kw_str(image);
+    kw_buf reply;
+    if (!kw_host_call("oci", "v1/oci_manifest_config", image.p, image.n, &reply)) {
+        kw_buf msg = { 0 };
+        kw_buf_puts(&msg, "Cannot fetch the configuration of image ");
+        kw_buf_puts(&msg, name);
+        kw_buf_puts(&msg, ": ");
+        kw_buf_put(&msg, reply.data, reply.len);
+        return reject(c, kw_buf_cstr(&msg));
+    }
+    kw_val doc;
+    if (kw_parse(reply.data, reply.len, &doc, NULL, 0) != 0)
+        return reject_with(c, "The registry sent an invalid configuration for image ", name, "");
+    if (kw_str_eq(kw_path(doc, "config.os"), "windows"))
+        return;
+    const char *user = kw_str(kw_path(doc, "config.config.User"));
+    const char *colon = strchr(user, ':');
+    size_t user_len = colon ? (size_t)(colon - user) : strlen(user);
+    int64_t uid = 0, gid = 0;
+    if (user_len > 0 && !parse_id(user, user_len, &uid))
+        return reject_with(c, "The image ", name, " names its user: only numeric user and group IDs can be validated");
+    if (colon && !parse_id(colon + 1, strlen(colon + 1), &gid))
+        return reject_with(c, "The image ", name, " names its group: only numeric user and group IDs can be validated");
+    if (check_user && uid == 0)
+        reject(c, "Invalid user ID: cannot run container with root ID (0)");
+    if (check_group && colon && !in_ranges(gid, c->cfg->group.ranges))
+        reject(c, "Group ID is outside defined ranges");
+}
+
+static void apply_image_rules(check *c)
+{
+    static const char *const lists[] = { "containers", "initContainers" };
+    if (!c->cfg->check_images)
+        return;
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+        kw_iter it = kw_iter_begin(kw_get(c->spec, lists[i]));
+        kw_val container;
+        while (kw_next(&it, &container) && !c->rejection)
+            check_image_user(c, container);
+    }
+}
+
 static bool validate(kw_val request, kw_val settings)
 {
     config cfg = parse_config(settings);
@@ -286,6 +370,7 @@ static bool validate(kw_val request, kw_val settings)
     apply_user_rule(&c);
     apply_group_rule(&c);
     apply_supplemental_rule(&c);
+    apply_image_rules(&c);
     if (c.rejection)
         return kw_reject(c.rejection, 0);
     pod_edits_finish(&c.edits);
@@ -351,8 +436,9 @@ static bool validate_settings(kw_val settings)
     static const char *const user_rules[] = { "MustRunAs", "MustRunAsNonRoot", "RunAsAny" };
     static const char *const group_rules[] = { "MustRunAs", "MayRunAs", "RunAsAny" };
     bool validate_only = kw_bool(kw_get(settings, "validate_only"), false);
-    if (kw_is_true(kw_get(settings, "validate_container_image_configuration")))
-        return kw_settings_invalid("validate_container_image_configuration is not supported by this build");
+    kw_type images = kw_typeof(kw_get(settings, "validate_container_image_configuration"));
+    if (images != KW_ABSENT && images != KW_NULL && images != KW_BOOL)
+        return kw_settings_invalid("validate_container_image_configuration must be a boolean");
     kw_buf msg = { 0 };
     const char *err = check_strategy(kw_get(settings, "run_as_user"), "run_as_user", user_rules, 3, validate_only, &msg);
     if (!err)

@@ -51,6 +51,32 @@ static void set_host_reply(const char *p, size_t n)
     call.host_reply_len = n;
 }
 
+typedef struct canned_entry {
+    const char *capability, *reply;
+} canned_entry;
+
+static canned_entry canned[8];   /* test-only stand-in state */
+static size_t canned_count;
+
+void kw_native_reply(const char *capability, const char *reply)
+{
+    if (canned_count < sizeof canned / sizeof canned[0])
+        canned[canned_count++] = (canned_entry){ capability, reply };
+}
+
+void kw_native_clear_replies(void) { canned_count = 0; }
+
+static const char *canned_reply(const char *ns, size_t ns_len, const char *op, size_t op_len)
+{
+    for (size_t i = 0; i < canned_count; i++) {
+        const char *c = canned[i].capability;
+        if (strlen(c) == ns_len + 1 + op_len && memcmp(c, ns, ns_len) == 0 && c[ns_len] == '/' &&
+            memcmp(c + ns_len + 1, op, op_len) == 0)
+            return canned[i].reply;
+    }
+    return NULL;
+}
+
 int wapc_host_call(const char *bd, size_t bd_len, const char *ns, size_t ns_len,
                    const char *op, size_t op_len, const char *p, size_t n)
 {
@@ -65,6 +91,11 @@ int wapc_host_call(const char *bd, size_t bd_len, const char *ns, size_t ns_len,
         call.logs[call.logs_len++] = '\n';
         call.logs[call.logs_len] = '\0';
         set_host_reply("", 0);
+        return 1;
+    }
+    const char *reply = canned_reply(ns, ns_len, op, op_len);
+    if (reply) {
+        set_host_reply(reply, strlen(reply));
         return 1;
     }
     static const char unavailable[] = "host capability not available in native tests";

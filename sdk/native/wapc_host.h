@@ -16,6 +16,12 @@ void kw_native_init(void);
  * NUL-terminated copy the caller frees. */
 int kw_native_call(const char *op, const char *payload, size_t len, char **out);
 
+/* Answers the host capability "<ns>/<op>" (e.g. "oci/v1/oci_manifest_config")
+ * with `reply` until cleared with kw_native_clear_replies(); every other
+ * capability but tracing/log fails.  Strings are not copied. */
+void kw_native_reply(const char *capability, const char *reply);
+void kw_native_clear_replies(void);
+
 /* The log lines the guest sent through tracing/log since the last call to
  * kw_native_call (JSON payloads, one per line); owned by the host. */
 const char *kw_native_logs(void);

@@ -15,6 +15,8 @@
  *   message_is_request  optional: the message is the request itself, as JSON
  *   log             optional (native runner only): text the policy must log
  *                   through tracing/log
+ *   host_replies    optional (native runner only; the kwctl runner skips
+ *                   the case): {"<ns>/<op>": reply} canned host answers
  *   mutated         optional: file holding the expected mutated object, or
  *                   false when the policy must not mutate
  */

@@ -111,6 +111,17 @@ static void run_case(const char *dir, kw_val tc)
         return;
     }
     run_odd_requests(settings);
+    /* canned host capability answers for this case: {"<ns>/<op>": reply} */
+    char *capabilities[8], *replies[8];
+    size_t nreplies = 0;
+    kw_iter hi = kw_iter_begin(kw_get(tc, "host_replies"));
+    kw_val cap, reply;
+    while (nreplies < 8 && kw_next_member(&hi, &cap, &reply)) {
+        capabilities[nreplies] = strdup(kw_str(cap));
+        replies[nreplies] = strndup(reply.p, reply.n);
+        kw_native_reply(capabilities[nreplies], replies[nreplies]);
+        nreplies++;
+    }
 
     char *path = join_path(dir, kw_str(kw_get(tc, "request")));
     file_text f;
@@ -157,6 +168,11 @@ static void run_case(const char *dir, kw_val tc)
     free(payload);
     free(name);
     free(f.data);
+    kw_native_clear_replies();
+    for (size_t i = 0; i < nreplies; i++) {
+        free(capabilities[i]);
+        free(replies[i]);
+    }
 }
 
 /* The waPC plumbing itself: protocol_version, unknown operations, bad payloads. */
