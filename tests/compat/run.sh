@@ -1,0 +1,269 @@
+#!/bin/bash
+# test-compat: a waPC policy built by rustc (tests/compat/rust-waPC) runs
+# unchanged in kwc.  Builds it (tests/compat/build-rust.sh), then through the
+# real binaries: kwctl inspect / run (answers identical to the C
+# pod-privileged's on its fixtures), settings validation, a fresh sandbox per
+# evaluation (the guest's call counter is 1 every time, wapc_init ran once,
+# before the snapshot), the snapshot's cost against a module load, and the
+# policy-server on loopback answering /validate with it.
+#
+# Usage: tests/compat/run.sh [BUILD_DIR]   (needs kwctl, policy-server,
+#        policies/pod-privileged.wasm and compat/load-time in BUILD_DIR)
+# Prints "N passed, N failed" last; exit status non-zero on any failure.
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+B=${1:-build}
+case "$B" in /*) ;; *) B="$ROOT/$B" ;; esac
+KWCTL="$B/kwctl"
+RUST="$B/compat/pod-privileged-rs.wasm"
+C_POLICY="$B/policies/pod-privileged.wasm"
+FIXTURES="$ROOT/policies/pod-privileged/test_data"
+WORK=$(mktemp -d /tmp/kwc-compat.XXXXXX)
+PASSED=0 FAILED=0 PID=""
+
+cleanup() {
+    [ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+pass() { PASSED=$((PASSED + 1)); }
+fail() { FAILED=$((FAILED + 1)); echo "FAIL: $*" >&2; }
+check() {       # check NAME GOT WANT
+    if [ "$2" == "$3" ]; then pass; else fail "$1"$'\n'"   got:  $2"$'\n'"   want: $3"; fi
+}
+check_has() {   # check_has NAME TEXT NEEDLE
+    case "$2" in *"$3"*) pass ;; *) fail "$1"$'\n'"   in:    ${2:0:400}"$'\n'"   lacks: $3" ;; esac
+}
+summary() { echo "$PASSED passed, $FAILED failed"; [ "$FAILED" -eq 0 ]; exit; }
+
+ONCE="guest call 1 of this instance, wapc_init ran 1 time(s)"
+
+# ---- build ------------------------------------------------------------------
+
+build_module() {
+    local out status
+    out=$("$HERE/build-rust.sh" "$B" 2>&1); status=$?
+    if [ $status -eq 3 ]; then
+        echo "$out"
+        summary
+    fi
+    check "rustc + cargo build and kwctl annotate succeed: ${out:0:2000}" "$status" 0
+    [ $status -eq 0 ] || summary
+    local raw="$B/compat/pod-privileged-rs.raw.wasm" size
+    size=$(wc -c < "$raw")
+    [ "$size" -gt 200000 ] && pass || fail "the Rust module is large (> 200 KB): $size bytes"
+    grep -qa wasi_snapshot_preview1 "$raw" && pass || fail "rustc's module imports WASI preview 1"
+    grep -qa __guest_call "$raw" && pass || fail "rustc's module exports __guest_call"
+}
+
+# ---- kwctl inspect -------------------------------------------------------------
+
+test_inspect() {
+    local out
+    out=$("$KWCTL" inspect "$RUST" 2>&1)
+    check_has "inspect: title" "$out" "pod-privileged-rs"
+    check_has "inspect: protocol detected by calling the guest" "$out" "protocol version:    v1"
+    check_has "inspect: execution mode" "$out" "execution mode:      kubewarden-wapc"
+    check_has "inspect: rules" "$out" "- replicationcontrollers"
+    check_has "inspect: usage from the README" "$out" "skip_ephemeral_containers"
+    out=$("$KWCTL" inspect -o yaml "$RUST" 2>&1)
+    check_has "inspect -o yaml: protocolVersion" "$out" "protocolVersion: v1"
+    out=$("$KWCTL" inspect "$B/compat/pod-privileged-rs.raw.wasm" 2>&1)
+    check_has "inspect: the unannotated module has no metadata" "$out" "Error:"
+}
+
+# ---- kwctl run: the Rust and the C policy answer alike ------------------------
+
+run_policy() {  # run_policy MODULE FIXTURE SETTINGS_JSON -> stdout (stderr appended)
+    "$KWCTL" run --settings-json "$3" -r "$FIXTURES/$2" "$1" 2>&1
+}
+
+test_run_like_c() {
+    local f s rust c
+    for f in "$FIXTURES"/*.json; do
+        f=$(basename "$f")
+        for s in '{}' '{"skip_init_containers":true}' '{"skip_ephemeral_containers":true}'; do
+            rust=$(run_policy "$RUST" "$f" "$s")
+            c=$(run_policy "$C_POLICY" "$f" "$s")
+            check "run $f $s: the Rust policy answers as the C one" "$rust" "$c"
+        done
+    done
+    check "run: accepts a plain pod" "$(run_policy "$RUST" pod_plain.json '{}')" \
+        '{"uid":"pp-1","allowed":true,"auditAnnotations":null,"warnings":null}'
+    check "run: rejects a privileged container (AdmissionReview input)" \
+        "$(run_policy "$RUST" pod_privileged.json '{}')" \
+        '{"uid":"pp-2","allowed":false,"status":{"message":"Privileged container is not allowed"},"auditAnnotations":null,"warnings":null}'
+    check_has "run: rejects a privileged init container" "$(run_policy "$RUST" pod_privileged_init.json '{}')" \
+        '"allowed":false,"status":{"message":"Privileged init container is not allowed"}'
+    check_has "run: skip_init_containers" \
+        "$(run_policy "$RUST" pod_privileged_init.json '{"skip_init_containers":true}')" '"allowed":true'
+    check_has "run: looks inside a CronJob" "$(run_policy "$RUST" cronjob_privileged.json '{}')" \
+        '"uid":"pp-6","allowed":false,"status":{"message":"Privileged container is not allowed"}'
+    check_has "run: DELETE (no object) accepted" "$(run_policy "$RUST" pod_delete.json '{}')" '"allowed":true'
+}
+
+# ---- settings validation --------------------------------------------------------
+
+test_settings() {
+    local out status
+    out=$(run_policy "$RUST" pod_plain.json '{"skip_init_containers":null,"skip_ephemeral_containers":false,"other":1}')
+    check_has "settings: null, booleans and unknown keys are valid" "$out" '"allowed":true'
+    out=$(run_policy "$RUST" pod_plain.json '{"skip_init_containers":"yes"}'); status=$?
+    check "settings: a string is refused (message)" "$out" \
+        "Error: Provided settings are not valid: skip_init_containers must be a boolean"
+    check "settings: a string is refused (exit status)" "$status" 1
+    out=$(run_policy "$RUST" pod_plain.json '{"skip_ephemeral_containers":1}')
+    check "settings: a number is refused" "$out" \
+        "Error: Provided settings are not valid: skip_ephemeral_containers must be a boolean"
+    out=$(run_policy "$RUST" pod_plain.json '[true]')
+    check "settings: not an object" "$out" "Error: Provided settings are not valid: settings must be a JSON object"
+}
+
+# ---- one fresh sandbox per evaluation, init once ---------------------------------
+
+test_fresh_sandbox() {
+    local err
+    err=$("$KWCTL" -v run -r "$FIXTURES/pod_plain.json" "$RUST" 2>&1 >/dev/null)
+    check "run -v: the guest's one tracing/log event, counters at 1" "$err" \
+        "DEBUG kwctl: pod-privileged-rs: $ONCE {\"guest_calls\":1,\"wapc_init_runs\":1}"
+
+    "$KWCTL" -v bench --warm-up-time 0 --measurement-time 10 --num-samples 300 \
+        -r "$FIXTURES/pod_privileged.json" "$RUST" >"$WORK/bench.out" 2>"$WORK/bench.err"
+    check "bench: exit status" "$?" 0
+    local out measured warm logged once
+    out=$(cat "$WORK/bench.out")
+    check_has "bench: last response" "$out" '"message":"Privileged container is not allowed"'
+    check_has "bench: reports the sandbox instantiation apart" "$out" "sandbox instantiation"
+    measured=$(sed -nE 's/^([0-9]+) evaluations measured after ([0-9]+) warm-up.*/\1/p' <<<"$out")
+    warm=$(sed -nE 's/^([0-9]+) evaluations measured after ([0-9]+) warm-up.*/\2/p' <<<"$out")
+    logged=$(grep -c "pod-privileged-rs: guest call" "$WORK/bench.err")
+    once=$(grep -cF "$ONCE" "$WORK/bench.err")
+    check "bench: 300 evaluations measured" "$measured" 300
+    check "bench: one log event per evaluation" "$logged" "$((measured + warm))"
+    check "bench: every evaluation saw call counter 1 and one wapc_init (fresh sandbox, init not re-run)" \
+        "$once" "$logged"
+    BENCH_INSTANTIATE_US=$(sed -nE 's/^ +sandbox instantiation +min +[0-9.]+ us +median +([0-9.]+) us.*/\1/p' <<<"$out")
+}
+
+# A sandbox from the snapshot must cost a small fraction of loading the module
+# (compile + instantiate + wapc_init + snapshot): init is not re-run per request.
+test_snapshot_cost() {
+    local out load
+    out=$("$B/compat/load-time" -n 3 "$RUST" 2>&1)
+    check "load-time: exit status ($out)" "$?" 0
+    load=$(sed -nE 's/^policy load median ([0-9.]+) us/\1/p' <<<"$out")
+    if [ -n "$load" ] && [ -n "${BENCH_INSTANTIATE_US:-}" ] &&
+       awk -v i="$BENCH_INSTANTIATE_US" -v l="$load" 'BEGIN { exit !(i * 100 < l) }'; then
+        pass
+    else
+        fail "snapshot instantiation (${BENCH_INSTANTIATE_US:-?} us) is under 1/100 of a module load (${load:-?} us)"
+    fi
+}
+
+# ---- policy-server -------------------------------------------------------------
+
+start_server() {    # start_server POLICIES_FILE: sets PID, API; 1 if it exits first
+    LOG="$WORK/server.log"
+    "$B/policy-server" --addr 127.0.0.1 --port 0 --readiness-probe-port 0 --workers 2 \
+        --log-level debug --policies "$1" >"$LOG" 2>&1 &
+    PID=$!
+    for _ in $(seq 1 300); do
+        if grep -q ' ready ' "$LOG" 2>/dev/null; then
+            API=$(grep ' ready ' "$LOG" | head -n 1 | sed -nE 's/.* port=([0-9]+).*/\1/p')
+            return 0
+        fi
+        kill -0 "$PID" 2>/dev/null || { wait "$PID"; PID=""; return 1; }
+        sleep 0.05
+    done
+    return 1
+}
+
+stop_server() {
+    [ -n "$PID" ] || return 0
+    kill -TERM "$PID" 2>/dev/null
+    wait "$PID" 2>/dev/null
+    PID=""
+}
+
+review_of() {   # review_of FIXTURE -> an AdmissionReview file (bare requests wrapped), made once
+    local f="$FIXTURES/$1" out="$WORK/review-$1"
+    [ -f "$out" ] && { echo "$out"; return; }
+    if grep -q '"kind":"AdmissionReview"' "$f"; then cp "$f" "$out"; else
+        { printf '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":'; cat "$f"; printf '}'; } >"$out"
+    fi
+    echo "$out"
+}
+
+post() {        # post POLICY_ID FIXTURE -> the response body
+    curl -s -X POST -H 'Content-Type: application/json' --data-binary "@$(review_of "$2")" \
+        "http://127.0.0.1:$API/validate/$1"
+}
+
+test_server() {
+    cat >"$WORK/policies.yml" <<EOF
+rust:
+  module: $RUST
+rust-skip-init:
+  module: file://$RUST
+  settings: {skip_init_containers: true}
+c:
+  module: $C_POLICY
+c-skip-init:
+  module: $C_POLICY
+  settings: {skip_init_containers: true}
+EOF
+    if ! start_server "$WORK/policies.yml"; then
+        fail "policy-server starts with the Rust policy: $(cat "$LOG")"
+        return
+    fi
+    pass
+    local f requests=0
+    for f in "$FIXTURES"/*.json; do
+        f=$(basename "$f")
+        check "server: /validate/rust answers $f as /validate/c" "$(post rust "$f")" "$(post c "$f")"
+        check "server: /validate/rust-skip-init answers $f as /validate/c-skip-init" \
+            "$(post rust-skip-init "$f")" "$(post c-skip-init "$f")"
+        requests=$((requests + 2))
+    done
+    check "server: a rejection" "$(post rust pod_privileged.json)" \
+        '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"pp-2","allowed":false,"status":{"message":"Privileged container is not allowed"},"auditAnnotations":null,"warnings":null}}'
+    requests=$((requests + 1))
+    # 16 at once on 2 workers: concurrent sandboxes of one module do not share state.
+    local i pids=()
+    review_of pod_privileged_init.json >/dev/null
+    for i in $(seq 1 16); do post rust pod_privileged_init.json >"$WORK/parallel-$i" & pids+=($!); done
+    wait "${pids[@]}"
+    requests=$((requests + 16))
+    local same=0
+    for i in $(seq 1 16); do grep -q '"message":"Privileged init container is not allowed"' "$WORK/parallel-$i" && same=$((same + 1)); done
+    check "server: 16 concurrent requests all answered" "$same" 16
+    stop_server
+    check "server: one guest log per request on the Rust policies, each with counters at 1" \
+        "$(grep -F "$ONCE" "$LOG" | grep -cE 'policy_id=rust(-skip-init)? ')" "$requests"
+    check "server: no guest call counter above 1" "$(grep -c 'pod-privileged-rs: guest call [^1]' "$LOG")" 0
+
+    cat >"$WORK/bad.yml" <<EOF
+rust-bad:
+  module: $RUST
+  settings: {skip_ephemeral_containers: 1}
+EOF
+    if start_server "$WORK/bad.yml"; then
+        fail "server: invalid settings of the Rust policy stop the start"
+        stop_server
+    else
+        pass
+        check_has "server: the guest's settings message" "$(cat "$LOG")" \
+            "policy 'rust-bad': Policy settings are invalid: skip_ephemeral_containers must be a boolean"
+    fi
+}
+
+build_module
+test_inspect
+test_run_like_c
+test_settings
+test_fresh_sandbox
+test_snapshot_cost
+test_server
+summary
