@@ -9,7 +9,9 @@ PACKAGES="
   wasi-libc libclang-rt-14-dev-wasm32
   wabt
   curl nghttp2-client openssl
+  rustc cargo libstd-rust-dev-wasm32 librust-serde-dev librust-serde-derive-dev librust-serde-json-dev
 "
+# rustc ... serde-json: test-compat builds a Rust waPC policy offline (tests/compat/).
 # Only for `make bench` (plots, load generator): gnuplot-nox wrk
 [ "${WITH_BENCH:-0}" = 1 ] && PACKAGES="$PACKAGES gnuplot-nox wrk"
 

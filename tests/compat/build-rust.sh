@@ -34,7 +34,7 @@ cp -p "$SRC"/src/*.rs "$WORK/src/"
 CARGO_HOME=$(cd "$B/compat/cargo-home" && pwd)
 (
     cd "$WORK"
-    env CARGO_HOME="$CARGO_HOME" RUSTC="$RUSTC" PATH="/usr/bin:/bin" \
+    env CARGO_HOME="$CARGO_HOME" CARGO_TARGET_DIR="$PWD/target" RUSTC="$RUSTC" PATH="/usr/bin:/bin" \
         "$CARGO" build --quiet --offline --release --target "$TARGET" \
         --config 'source.crates-io.replace-with="debian-packages"' \
         --config "source.debian-packages.directory=\"$REGISTRY\""
