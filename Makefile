@@ -23,7 +23,7 @@ LDLIBS   += -lssl -lcrypto -lnghttp2 -lyaml -lm
 comma    := ,
 
 # Layers, from the top of the request path down.  Link order follows it.
-LAYERS  := server policy wasi wasm json
+LAYERS  := server policy wasi wat wasm json
 LIBS    := $(foreach l,$(LAYERS),$(if $(wildcard src/$(l)/*.c),$(B)/lib$(l).a))
 TOOLS   := $(patsubst src/cli/%.c,$(B)/%,$(wildcard src/cli/*.c))
 UNIT    := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
