@@ -15,9 +15,9 @@ SPEC_ONLY      ?=
 SPEC_RUNNER    := $(B)/tests/spec_runner
 SPEC_OBJS      := $(patsubst %.c,$(B)/%.o,$(wildcard tests/spec/*.c))
 
-$(SPEC_RUNNER): $(SPEC_OBJS) $(B)/libwasm.a $(B)/libjson.a
+$(SPEC_RUNNER): $(SPEC_OBJS) $(B)/libwat.a $(B)/libwasm.a $(B)/libjson.a
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $(SPEC_OBJS) $(B)/libwasm.a $(B)/libjson.a $(LDLIBS) -o $@
+	$(CC) $(LDFLAGS) $(SPEC_OBJS) $(B)/libwat.a $(B)/libwasm.a $(B)/libjson.a $(LDLIBS) -o $@
 
 test-spec: $(SPEC_RUNNER)
 	@tests/spec/run-spec.sh "$(SPEC_RUNNER)" "$(WASM_TESTSUITE)" build/spec "$(SPEC_ONLY)" $(SPEC_FLAGS)

@@ -2,7 +2,7 @@
  * spec_runner - runs the official WebAssembly test suite, converted by
  * wast2json, against the engine.
  *
- *   spec_runner [-v] [-s] [-t SECONDS] DIR/NAME.json...
+ *   spec_runner [-v] [-s] [-T] [-t SECONDS] DIR/NAME.json...
  *
  * Each script runs in a child process, so that an engine crash or hang costs
  * one script (reported with the line it reached), not the whole run.  Scripts
@@ -15,6 +15,9 @@
  *   -v   print every failure: script:line: command: expected, got
  *   -s   run the scripts in this process (for a debugger)
  *   -t   seconds a script may take (default 120)
+ *   -T   from text: modules come from the .wast through our text parser (wat.h),
+ *        each compared with wast2json's binary (loads alike or not); adds the line
+ *        "from text: N modules load alike, N differ" before the closing one
  */
 #include <signal.h>
 #include <stdbool.h>
@@ -28,12 +31,12 @@
 #include "spec_script.h"
 
 typedef struct options {
-    bool verbose, in_process;
+    bool verbose, in_process, from_text;
     unsigned timeout;
 } options;
 
 typedef struct totals {
-    int passed, failed, skipped, simd_scripts, broken_scripts;
+    int passed, failed, skipped, simd_scripts, broken_scripts, text_alike, text_differ;
 } totals;
 
 /* "dir/i32.json" -> "i32.wast" */
@@ -60,7 +63,7 @@ static int run_in_child(const char *path, const char *display, const options *op
     }
     if (pid == 0) {
         alarm(opt->timeout);
-        int status = spec_script_run(path, display, opt->verbose, tally);
+        int status = spec_script_run(path, display, opt->verbose, opt->from_text, tally);
         fflush(stdout);
         exit(status == 0 ? 0 : 3);    /* exit(), not _exit(): LeakSanitizer checks at exit */
     }
@@ -91,7 +94,7 @@ static void run_script(const char *path, const options *opt, spec_tally *tally, 
         return;
     }
     memset(tally, 0, sizeof *tally);
-    int status = opt->in_process ? spec_script_run(path, display, opt->verbose, tally)
+    int status = opt->in_process ? spec_script_run(path, display, opt->verbose, opt->from_text, tally)
                                  : run_in_child(path, display, opt, tally, why, sizeof why);
     if (status != 0) {
         /* Whatever the script did not get to counts as failed. */
@@ -105,11 +108,13 @@ static void run_script(const char *path, const options *opt, spec_tally *tally, 
     t->passed += tally->passed;
     t->failed += tally->failed;
     t->skipped += tally->skipped;
+    t->text_alike += tally->text_alike;
+    t->text_differ += tally->text_differ;
 }
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: spec_runner [-v] [-s] [-t SECONDS] SCRIPT.json...\n");
+    fprintf(stderr, "usage: spec_runner [-v] [-s] [-T] [-t SECONDS] SCRIPT.json...\n");
     return 2;
 }
 
@@ -117,10 +122,11 @@ int main(int argc, char **argv)
 {
     options opt = { .timeout = 120 };
     int c;
-    while ((c = getopt(argc, argv, "vst:")) != -1) {
+    while ((c = getopt(argc, argv, "vsTt:")) != -1) {
         switch (c) {
         case 'v': opt.verbose = true; break;
         case 's': opt.in_process = true; break;
+        case 'T': opt.from_text = true; break;
         case 't': opt.timeout = (unsigned)strtoul(optarg, NULL, 10); break;
         default: return usage();
         }
@@ -142,7 +148,10 @@ int main(int argc, char **argv)
 
     if (t.broken_scripts)
         printf("%d scripts crashed, hung or could not be read\n", t.broken_scripts);
-    printf("%d passed, %d failed, %d skipped (text-format modules), %d SIMD scripts skipped\n",
-           t.passed, t.failed, t.skipped, t.simd_scripts);
-    return t.failed ? 1 : 0;
+    if (opt.from_text)
+        printf("from text: %d modules load alike from our binary and wast2json's, %d differ\n", t.text_alike,
+               t.text_differ);
+    printf("%d passed, %d failed, %d skipped, %d SIMD scripts skipped\n",
+           t.passed, t.failed + t.text_differ, t.skipped, t.simd_scripts);
+    return t.failed || t.text_differ ? 1 : 0;
 }

@@ -17,6 +17,7 @@
 
 #include "json.h"
 #include "spec_value.h"
+#include "spec_text.h"
 #include "spectest.h"
 #include "wasm.h"
 
@@ -38,6 +39,8 @@ typedef struct script {
     wasm_instance *current;      /* the latest module command's instance */
     int line;
     const char *wasm_file;       /* the command's module file, named in failures */
+    bool from_text;              /* modules from the .wast through wat_to_wasm */
+    spec_source source;          /* the .wast, with from_text */
 } script;
 
 /* What an action (invoke or get) did. */
@@ -133,8 +136,48 @@ static uint8_t *read_file(const char *path, size_t *len)
     return data;
 }
 
-/* Loads the command's "filename".  NULL with err->message set on failure. */
+static wasm_module *load_module_file(script *s, const json_value *cmd, wasm_error *err);
+
+/*
+ * from_text: the module converted by our text parser from the script's text at
+ * the command's line.  wast2json's binary is loaded too: whether the engine
+ * takes both or neither is counted (text_alike / text_differ).
+ */
+static wasm_module *load_module_text(script *s, const json_value *cmd, wasm_error *err)
+{
+    uint8_t *bin = NULL;
+    size_t len = 0;
+    wasm_error ref_err;
+    wasm_module *reference = load_module_file(s, cmd, &ref_err);
+    wasm_module *module = NULL;
+    memset(err, 0, sizeof *err);
+    if (spec_source_convert(&s->source, s->line, &bin, &len, err->message, sizeof err->message) == 0)
+        module = wasm_module_load(bin, len, err);
+    if (!module && !err->message[0])
+        snprintf(err->message, sizeof err->message, "text parser failed");
+    if ((module != NULL) == (reference != NULL)) {
+        s->tally->text_alike++;
+    } else {
+        s->tally->text_differ++;
+        if (s->verbose)
+            printf("%s:%d: from text: our binary %s (%s), wast2json's %s (%s)\n", s->display, s->line,
+                   module ? "loads" : "does not load", module ? "" : err->message,
+                   reference ? "loads" : "does not", reference ? "" : ref_err.message);
+    }
+    if (reference)
+        wasm_module_free(reference);
+    free(bin);
+    return module;
+}
+
+/* Loads the command's module: wast2json's .wasm file, or with from_text our parser's binary. */
 static wasm_module *load_module(script *s, const json_value *cmd, wasm_error *err)
+{
+    return s->from_text ? load_module_text(s, cmd, err) : load_module_file(s, cmd, err);
+}
+
+/* Loads the command's "filename".  NULL with err->message set on failure. */
+static wasm_module *load_module_file(script *s, const json_value *cmd, wasm_error *err)
 {
     const char *file = json_get_string(cmd, "filename");
     char path[4096];
@@ -387,6 +430,24 @@ static void cmd_action(script *s, const json_value *cmd)
 
 /* ---- assertions on modules ----------------------------------------------- */
 
+/*
+ * A text module (wast2json wrote it as a .wat file): our text parser must
+ * reject it.  Only whether it does is checked, not the wording.
+ */
+static void cmd_text_rejected(script *s, const json_value *cmd, const char *what)
+{
+    const char *file = json_get_string(cmd, "filename");
+    char path[4096], why[512];
+    snprintf(path, sizeof path, "%s/%s", s->dir, file ? file : "");
+    int status = spec_wat_file_convert(path, why, sizeof why);
+    if (status == -1)
+        pass(s);
+    else if (status == 0)
+        fail(s, what, "text module parsed, expected \"%s\"", json_get_string(cmd, "text"));
+    else
+        fail(s, what, "%s", why);
+}
+
 /* assert_invalid and assert_malformed: loading must fail with the expected text. */
 static void cmd_assert_rejected(script *s, const json_value *cmd, const char *what)
 {
@@ -394,7 +455,7 @@ static void cmd_assert_rejected(script *s, const json_value *cmd, const char *wh
     const char *kind = json_get_string(cmd, "module_type");
     wasm_error err;
     if (kind && strcmp(kind, "binary") != 0) {
-        s->tally->skipped++;        /* a text module: only a text parser could reject it */
+        cmd_text_rejected(s, cmd, what);
         return;
     }
     wasm_module *module = load_module(s, cmd, &err);
@@ -505,7 +566,7 @@ static void run_commands(script *s, const json_value *commands)
         run_command(s, json_index(commands, i));
 }
 
-int spec_script_run(const char *json_path, const char *display, bool verbose, spec_tally *tally)
+int spec_script_run(const char *json_path, const char *display, bool verbose, bool from_text, spec_tally *tally)
 {
     size_t len = 0;
     char *text = (char *)read_file(json_path, &len);
@@ -526,11 +587,17 @@ int spec_script_run(const char *json_path, const char *display, bool verbose, sp
     else if (!commands || commands->type != JSON_ARRAY)
         fprintf(stderr, "%s: no \"commands\" array\n", json_path);
     else {
-        script s = { .dir = dir, .display = display, .verbose = verbose, .tally = tally };
+        script s = { .dir = dir, .display = display, .verbose = verbose, .tally = tally, .from_text = from_text };
+        const char *wast = json_get_string(doc, "source_filename");
         tally->assertions = count_assertions(commands);
-        run_commands(&s, commands);
+        if (from_text && (!wast || spec_source_read(&s.source, wast) != 0)) {
+            fprintf(stderr, "%s: cannot read the script %s\n", json_path, wast ? wast : "(no source_filename)");
+        } else {
+            run_commands(&s, commands);
+            status = 0;
+        }
+        spec_source_free(&s.source);
         script_free(&s);
-        status = 0;
     }
     if (arena)
         json_arena_free(arena);
