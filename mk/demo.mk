@@ -13,9 +13,9 @@ $(B)/examples/%.wasm: examples/%.wat
 	@mkdir -p $(@D)
 	wat2wasm $< -o $@
 
-# wasm-run needs only the engine, so it links without the other layers.
-$(WASM_RUN): $(B)/src/cli/wasm-run.o $(B)/libwasm.a
-	$(CC) $(LDFLAGS) $< $(B)/libwasm.a $(LDLIBS) -o $@
+# wasm-run needs only the engine and the text parser, so it links without the other layers.
+$(WASM_RUN): $(B)/src/cli/wasm-run.o $(B)/libwat.a $(B)/libwasm.a
+	$(CC) $(LDFLAGS) $< $(B)/libwat.a $(B)/libwasm.a $(LDLIBS) -o $@
 
 run: deps
 	@$(MAKE) --no-print-directory $(WASM_RUN) $(DEMO_WASM)

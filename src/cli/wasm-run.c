@@ -1,5 +1,6 @@
 /*
  * wasm-run - loads a WebAssembly module and calls one exported function.
+ * FILE is a binary module, or a text module when its name ends in .wat.
  *
  *   wasm-run FILE.wasm                        lists the exported functions and their types
  *   wasm-run [-t MS] FILE.wasm FUNC [ARGS...] calls FUNC with i32/i64/f32/f64 arguments
@@ -18,6 +19,7 @@
 #include <time.h>
 
 #include "wasm.h"
+#include "wat.h"
 
 #define DEFAULT_TIMEOUT_MS 10000ull
 
@@ -209,6 +211,22 @@ static int call_export(wasm_instance *inst, uint64_t timeout_ms, const char *nam
     return status;
 }
 
+/* FILE.wat: the text converted to a binary in place of *bytes.  0, or -1 after printing why. */
+static int convert_text(const char *path, uint8_t **bytes, size_t *len)
+{
+    size_t n = strlen(path);
+    if (n < 4 || strcmp(path + n - 4, ".wat") != 0)
+        return 0;
+    uint8_t *bin;
+    char why[512];
+    int status = wat_to_wasm((const char *)*bytes, *len, &bin, len, why, sizeof why);
+    free(*bytes);
+    *bytes = status == 0 ? bin : NULL;
+    if (status != 0)
+        fprintf(stderr, "wasm-run: %s:%s\n", path, why);
+    return status;
+}
+
 static int run(const char *path, uint64_t timeout_ms, int argc, char **argv)
 {
     size_t len = 0;
@@ -218,6 +236,8 @@ static int run(const char *path, uint64_t timeout_ms, int argc, char **argv)
         fprintf(stderr, "wasm-run: %s: %s\n", path, strerror(errno));
         return 1;
     }
+    if (convert_text(path, &bytes, &len) != 0)
+        return 1;
     wasm_module *module = wasm_module_load(bytes, len, &err);
     free(bytes);
     if (!module) {
