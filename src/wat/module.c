@@ -1069,6 +1069,10 @@ int wat_to_wasm(const char *text, size_t len, uint8_t **out, size_t *out_len, ch
     P->errlen = errlen;
     int status = -1;
     if (setjmp(P->fail) == 0) {
+        /* the work buffers always exist: offsets into them need no null checks */
+        buf_reserve(P, &P->scratch, 256);
+        buf_reserve(P, &P->body, 256);
+        buf_reserve(P, &P->typepool, 64);
         wat_lex(P, text, len);
         parse_module(P, &P->out);
         *out = P->out.data ? P->out.data : wat_alloc(P, NULL, 1);
