@@ -360,6 +360,12 @@ static int block_opcode(const token *t)
     return is_keyword(t, "block") ? 0x02 : is_keyword(t, "loop") ? 0x03 : is_keyword(t, "if") ? 0x04 : 0;
 }
 
+static void enter(parser *P, const token *at)
+{
+    if (++P->depth > WAT_MAX_NESTING)
+        wat_fail(P, at, "instructions nested deeper than %d", WAT_MAX_NESTING);
+}
+
 static void plain_instr(parser *P)
 {
     const token *t = next_tok(P);
@@ -371,6 +377,7 @@ static void plain_instr(parser *P)
         simple_instr(P, t);
         return;
     }
+    enter(P, t);
     const token *label = peek(P, 0)->kind == T_ID ? next_tok(P) : NULL;
     uint8_t bt[8];
     size_t btlen = parse_blocktype(P, bt);
@@ -388,6 +395,7 @@ static void plain_instr(parser *P)
     check_end_label(P);
     emit(P, 0x0B);
     P->labels.n--;
+    P->depth--;
 }
 
 /* Swaps body[a..b) and body[b..c) in place. */
@@ -406,6 +414,8 @@ static void rotate(uint8_t *data, size_t a, size_t b, size_t c)
     reverse(data + b, c - b);
     reverse(data + a, c - a);
 }
+
+static void folded_body(parser *P, const token *t);
 
 static void folded_if(parser *P)
 {
@@ -438,6 +448,13 @@ void parse_folded_instr(parser *P)
     if (t->kind != T_KEYWORD)
         wat_fail(P, t, "unexpected token \"%.*s\", expected an instruction", (int)(t->len > 40 ? 40 : t->len),
                  t->text);
+    enter(P, t);
+    folded_body(P, t);
+    P->depth--;
+}
+
+static void folded_body(parser *P, const token *t)
+{
     int opcode = block_opcode(t);
     if (opcode == 0x04) {
         folded_if(P);

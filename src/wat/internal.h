@@ -41,6 +41,9 @@ typedef struct functype {
     uint32_t nparams, nresults;
 } functype;
 
+/* Deeper nesting of instructions is refused rather than risking the C stack. */
+#define WAT_MAX_NESTING 10000
+
 enum { SP_TYPE, SP_FUNC, SP_TABLE, SP_MEM, SP_GLOBAL, SP_ELEM, SP_DATA, SP_COUNT };
 
 typedef struct parser {
@@ -64,6 +67,7 @@ typedef struct parser {
 
     /* the function being parsed */
     names locals, labels;
+    unsigned depth;          /* nesting of blocks and folded instructions, bounded */
     wbuf body, scratch;
 
     wbuf out;                /* the binary */

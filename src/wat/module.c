@@ -530,7 +530,7 @@ static void parse_tabletype(parser *P, wbuf *out)
     size_t at = out->len;
     parse_limits(P, out);
     uint8_t rt = parse_reftype(P);
-    /* the binary puts the reference type first */
+    /* the text has limits then type, the binary type then limits: shift the limits up one byte */
     buf_byte(P, out, 0);
     memmove(out->data + at + 1, out->data + at, out->len - at - 1);
     out->data[at] = rt;
@@ -734,6 +734,30 @@ static void field_table(parser *P)
     P->scratch.len = 0;
 }
 
+/* An active data segment's start: flags, and the memory unless it is 0. */
+static void data_memory(parser *P, uint32_t mem)
+{
+    if (mem == 0) {
+        buf_byte(P, &P->sec_data, 0x00);
+    } else {
+        buf_byte(P, &P->sec_data, 0x02);
+        buf_u32(P, &P->sec_data, mem);
+    }
+}
+
+/* A data segment's strings, concatenated, as its byte vector; ends the segment.  Returns its size. */
+static size_t data_strings(parser *P)
+{
+    size_t start = P->pos, total = 0;
+    while (peek(P, 0)->kind == T_STRING)
+        total += next_tok(P)->str_len;
+    buf_u32(P, &P->sec_data, (uint32_t)total);
+    for (size_t i = start; i < P->pos; i++)
+        buf_bytes(P, &P->sec_data, P->strings + P->toks[i].str_off, P->toks[i].str_len);
+    P->n_data++;
+    return total;
+}
+
 static void field_memory(parser *P)
 {
     accept_id(P);
@@ -752,9 +776,9 @@ static void field_memory(parser *P)
     }
     /* (memory (data ...)): just enough pages, and the segment at 0 */
     P->pos += 2;
-    size_t start = P->pos, total = 0;
-    while (peek(P, 0)->kind == T_STRING)
-        total += next_tok(P)->str_len;
+    data_memory(P, index);
+    buf_bytes(P, &P->sec_data, (const uint8_t[]){ 0x41, 0x00, 0x0B }, 3);
+    size_t total = data_strings(P);
     expect_close(P);
     expect_close(P);
     uint32_t pages = (uint32_t)((total + 65535) / 65536);
@@ -763,18 +787,6 @@ static void field_memory(parser *P)
     buf_u32(P, &P->sec_mem, pages);
     P->n_mem++;
     P->next[SP_DATA]++;
-    wbuf *d = &P->sec_data;
-    if (index == 0) {
-        buf_byte(P, d, 0x00);
-    } else {
-        buf_byte(P, d, 0x02);
-        buf_u32(P, d, index);
-    }
-    buf_bytes(P, d, (const uint8_t[]){ 0x41, 0x00, 0x0B }, 3);
-    buf_u32(P, d, (uint32_t)total);
-    for (size_t i = start; P->toks[i].kind == T_STRING; i++)
-        buf_bytes(P, d, P->strings + P->toks[i].str_off, P->toks[i].str_len);
-    P->n_data++;
 }
 
 static void field_global(parser *P)
@@ -870,7 +882,6 @@ static void field_data(parser *P)
 {
     accept_id(P);
     P->next[SP_DATA]++;
-    wbuf *d = &P->sec_data;
     if (peek(P, 0)->kind == T_LPAREN || is_index(peek(P, 0))) {
         uint32_t mem = 0;
         if (peek_open(P, "memory")) {
@@ -880,24 +891,13 @@ static void field_data(parser *P)
         } else if (is_index(peek(P, 0))) {
             mem = resolve(P, SP_MEM, "memory");
         }
-        if (mem == 0) {
-            buf_byte(P, d, 0x00);
-        } else {
-            buf_byte(P, d, 0x02);
-            buf_u32(P, d, mem);
-        }
-        parse_offset(P, d);
+        data_memory(P, mem);
+        parse_offset(P, &P->sec_data);
     } else {
-        buf_byte(P, d, 0x01);
+        buf_byte(P, &P->sec_data, 0x01);   /* passive */
     }
-    size_t start = P->pos, total = 0;
-    while (peek(P, 0)->kind == T_STRING)
-        total += next_tok(P)->str_len;
+    data_strings(P);
     expect_close(P);
-    buf_u32(P, d, (uint32_t)total);
-    for (size_t i = start; P->toks[i].kind == T_STRING; i++)
-        buf_bytes(P, d, P->strings + P->toks[i].str_off, P->toks[i].str_len);
-    P->n_data++;
 }
 
 static void parse_field(parser *P)

@@ -162,6 +162,30 @@ static void test_errors_and_positions(void)
     CHECK(wat_to_wasm("(module", 7, &bin, &bin_len, NULL, 0) == -1);   /* no message buffer: still fails */
 }
 
+/* "(func (block (block ... )))" with `depth` blocks: 0 when it converts, -1 otherwise. */
+static int convert_nested(size_t depth)
+{
+    char *text = malloc(depth * 8 + 16);
+    size_t len = (size_t)sprintf(text, "(func ");
+    for (size_t i = 0; i < depth; i++)
+        len += (size_t)sprintf(text + len, "(block ");
+    memset(text + len, ')', depth + 1);
+    len += depth + 1;
+    free(bin);
+    bin = NULL;
+    int status = wat_to_wasm(text, len, &bin, &bin_len, err, sizeof err);
+    free(text);
+    return status;
+}
+
+/* Nesting deep enough to exhaust the C stack is refused with a message. */
+static void test_nesting_limit(void)
+{
+    CHECK(convert_nested(10000) == 0);
+    CHECK(convert_nested(10001) == -1);
+    CHECK(contains(err, "1:70008: instructions nested deeper than 10000"));
+}
+
 /* ---- running converted modules ------------------------------------------ */
 
 /* Converts and instantiates `text`, calls `func` with one i64-slot argument, returns its first result. */
@@ -230,6 +254,7 @@ int main(void)
     test_literals();
     test_strings();
     test_errors_and_positions();
+    test_nesting_limit();
     test_running();
     free(bin);
     TEST_DONE();
