@@ -35,7 +35,7 @@ CARGO_HOME=$(cd "$B/compat/cargo-home" && pwd)
 (
     cd "$WORK"
     env CARGO_HOME="$CARGO_HOME" CARGO_TARGET_DIR="$PWD/target" RUSTC="$RUSTC" PATH="/usr/bin:/bin" \
-        "$CARGO" build --quiet --offline --release --target "$TARGET" \
+        "$CARGO" build --quiet --offline --release --jobs 2 --target "$TARGET" \
         --config 'source.crates-io.replace-with="debian-packages"' \
         --config "source.debian-packages.directory=\"$REGISTRY\""
 )
