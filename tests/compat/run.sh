@@ -102,6 +102,11 @@ test_run_like_c() {
     check_has "run: looks inside a CronJob" "$(run_policy "$RUST" cronjob_privileged.json '{}')" \
         '"uid":"pp-6","allowed":false,"status":{"message":"Privileged container is not allowed"}'
     check_has "run: DELETE (no object) accepted" "$(run_policy "$RUST" pod_delete.json '{}')" '"allowed":true'
+    # serde refuses a pod spec of the wrong shape: the guest's error (via
+    # __guest_error) becomes the spec's 500 rejection.
+    check "run: a guest error from serde" \
+        "$("$KWCTL" run -r "$HERE/fixtures/pod_containers_not_a_list.json" "$RUST" 2>&1)" \
+        '{"uid":"compat-bad-1","allowed":false,"status":{"message":"internal server error: Guest call failure: cannot decode the pod spec: invalid type: string \"web\", expected a sequence","code":500},"auditAnnotations":null,"warnings":null}'
 }
 
 # ---- settings validation --------------------------------------------------------
