@@ -14,3 +14,15 @@ test-wat: $(SPEC_RUNNER)
 TEST_SUITES += test-wat
 SAN_SUITES  += test-wat
 .PHONY: test-wat
+
+# Conversion speed (bench/wat/, docs/performance.md): the policies' binaries as
+# wasm2wat prints them, converted back by wat_to_wasm and by wabt's wat2wasm.
+BENCH_WAT_INPUTS ?= $(wildcard $(B)/policies/*.raw.wasm)
+
+$(B)/bench/bench_wat: $(B)/bench/wat/bench_wat.o $(B)/libwat.a $(B)/libwasm.a
+	$(CC) $(LDFLAGS) $< $(B)/libwat.a $(B)/libwasm.a $(LDLIBS) -o $@
+
+bench-wat: $(B)/bench/bench_wat
+	@bench/wat/run.sh $(B)/bench/bench_wat $(B)/bench/wat $(BENCH_WAT_INPUTS)
+
+.PHONY: bench-wat

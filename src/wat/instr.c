@@ -175,7 +175,14 @@ static size_t parse_blocktype(parser *P, uint8_t out[8])
         uint32_t idx = type_find_or_add(P, sig, np, sig + np, nr);
         return encode_s33(idx, out);
     }
-    return encode_s33(parse_typeuse(P, false, NULL), out);
+    /* a named type without parameters and with at most one result is written short, as wabt does */
+    uint32_t idx = parse_typeuse(P, false, NULL);
+    const functype *ft = &P->types[idx];
+    if (ft->nparams == 0 && ft->nresults <= 1) {
+        out[0] = ft->nresults ? P->typepool.data[ft->results] : 0x40;
+        return 1;
+    }
+    return encode_s33(idx, out);
 }
 
 static uint32_t parse_memarg_value(parser *P, const token *t, size_t prefix)

@@ -979,7 +979,7 @@ static void emit_module(parser *P, wbuf *out)
     }
     if (P->n_elem)
         section(P, out, 9, P->n_elem, &P->sec_elem);
-    if (P->n_data || P->needs_datacount) {
+    if (P->needs_datacount) {   /* only memory.init and data.drop need it (as wabt does) */
         buf_byte(P, out, 12);
         buf_u32(P, &P->scratch, P->n_data);
         buf_u32(P, out, (uint32_t)P->scratch.len);

@@ -17,7 +17,7 @@
  *   -t   seconds a script may take (default 120)
  *   -T   from text: modules come from the .wast through our text parser (wat.h),
  *        each compared with wast2json's binary (loads alike or not); adds the line
- *        "from text: N modules load alike, N differ" before the closing one
+ *        "from text: N modules load alike ..., N differ; N byte-identical" before the closing one
  */
 #include <signal.h>
 #include <stdbool.h>
@@ -36,7 +36,7 @@ typedef struct options {
 } options;
 
 typedef struct totals {
-    int passed, failed, skipped, simd_scripts, broken_scripts, text_alike, text_differ;
+    int passed, failed, skipped, simd_scripts, broken_scripts, text_alike, text_differ, text_identical;
 } totals;
 
 /* "dir/i32.json" -> "i32.wast" */
@@ -110,6 +110,7 @@ static void run_script(const char *path, const options *opt, spec_tally *tally, 
     t->skipped += tally->skipped;
     t->text_alike += tally->text_alike;
     t->text_differ += tally->text_differ;
+    t->text_identical += tally->text_identical;
 }
 
 static int usage(void)
@@ -149,8 +150,8 @@ int main(int argc, char **argv)
     if (t.broken_scripts)
         printf("%d scripts crashed, hung or could not be read\n", t.broken_scripts);
     if (opt.from_text)
-        printf("from text: %d modules load alike from our binary and wast2json's, %d differ\n", t.text_alike,
-               t.text_differ);
+        printf("from text: %d modules load alike from our binary and wast2json's, %d differ; %d byte-identical\n",
+               t.text_alike, t.text_differ, t.text_identical);
     printf("%d passed, %d failed, %d skipped, %d SIMD scripts skipped\n",
            t.passed, t.failed + t.text_differ, t.skipped, t.simd_scripts);
     return t.failed || t.text_differ ? 1 : 0;

@@ -136,23 +136,29 @@ static uint8_t *read_file(const char *path, size_t *len)
     return data;
 }
 
-static wasm_module *load_module_file(script *s, const json_value *cmd, wasm_error *err);
-
 /*
  * from_text: the module converted by our text parser from the script's text at
  * the command's line.  wast2json's binary is loaded too: whether the engine
- * takes both or neither is counted (text_alike / text_differ).
+ * takes both or neither is counted (text_alike / text_differ), and whether the
+ * two binaries are the same bytes (text_identical).
  */
 static wasm_module *load_module_text(script *s, const json_value *cmd, wasm_error *err)
 {
-    uint8_t *bin = NULL;
-    size_t len = 0;
-    wasm_error ref_err;
-    wasm_module *reference = load_module_file(s, cmd, &ref_err);
+    const char *file = json_get_string(cmd, "filename");
+    char path[4096];
+    uint8_t *bin = NULL, *ref_bin;
+    size_t len = 0, ref_len = 0;
+    wasm_error ref_err = { .message = "runner: cannot read wast2json's binary" };
+    snprintf(path, sizeof path, "%s/%s", s->dir, file ? file : "");
+    ref_bin = read_file(path, &ref_len);
+    wasm_module *reference = ref_bin ? wasm_module_load(ref_bin, ref_len, &ref_err) : NULL;
     wasm_module *module = NULL;
     memset(err, 0, sizeof *err);
-    if (spec_source_convert(&s->source, s->line, &bin, &len, err->message, sizeof err->message) == 0)
+    if (spec_source_convert(&s->source, s->line, &bin, &len, err->message, sizeof err->message) == 0) {
         module = wasm_module_load(bin, len, err);
+        if (ref_bin && len == ref_len && memcmp(bin, ref_bin, len) == 0)
+            s->tally->text_identical++;
+    }
     if (!module && !err->message[0])
         snprintf(err->message, sizeof err->message, "text parser failed");
     if ((module != NULL) == (reference != NULL)) {
@@ -166,14 +172,9 @@ static wasm_module *load_module_text(script *s, const json_value *cmd, wasm_erro
     }
     if (reference)
         wasm_module_free(reference);
+    free(ref_bin);
     free(bin);
     return module;
-}
-
-/* Loads the command's module: wast2json's .wasm file, or with from_text our parser's binary. */
-static wasm_module *load_module(script *s, const json_value *cmd, wasm_error *err)
-{
-    return s->from_text ? load_module_text(s, cmd, err) : load_module_file(s, cmd, err);
 }
 
 /* Loads the command's "filename".  NULL with err->message set on failure. */
@@ -196,6 +197,12 @@ static wasm_module *load_module_file(script *s, const json_value *cmd, wasm_erro
     wasm_module *module = wasm_module_load(bytes, len, err);
     free(bytes);
     return module;
+}
+
+/* Loads the command's module: wast2json's .wasm file, or with from_text our parser's binary. */
+static wasm_module *load_module(script *s, const json_value *cmd, wasm_error *err)
+{
+    return s->from_text ? load_module_text(s, cmd, err) : load_module_file(s, cmd, err);
 }
 
 /* Keeps a module (and its instance, if any) to the end of the script. */

@@ -19,6 +19,7 @@ typedef struct spec_tally {
     int line;         /* .wast line of the command being run */
     int text_alike;   /* from_text: modules our parser's binary and wast2json's load (or fail) alike */
     int text_differ;  /* ... and modules where they do not */
+    int text_identical; /* ... and modules where the two binaries are the same bytes */
 } spec_tally;
 
 /*
