@@ -76,23 +76,51 @@ static const char *const numeric[] = {
     "i32.extend8_s", "i32.extend16_s", "i64.extend8_s", "i64.extend16_s", "i64.extend32_s",
 };
 
-static bool token_is(const token *t, const char *s)
+#define NOPS (sizeof ops / sizeof ops[0])
+#define NNUMERIC (sizeof numeric / sizeof numeric[0])
+
+static const char *op_name(size_t i)
 {
-    return t->len == strlen(s) && memcmp(t->text, s, t->len) == 0;
+    return i < NOPS ? ops[i].name : numeric[i - NOPS];
+}
+
+static uint32_t name_hash(const char *s, size_t len)
+{
+    uint32_t h = 2166136261u;   /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t)s[i]) * 16777619u;
+    return h;
+}
+
+/* Slots hold 1 + the index in ops[] then numeric[]; 0 is empty.  Linear probing. */
+static void build_op_index(parser *P)
+{
+    for (size_t i = 0; i < NOPS + NNUMERIC; i++) {
+        const char *name = op_name(i);
+        uint32_t slot = name_hash(name, strlen(name)) % OP_SLOTS;
+        while (P->ops[slot])
+            slot = (slot + 1) % OP_SLOTS;
+        P->ops[slot] = (uint16_t)(i + 1);
+    }
+    P->ops_ready = true;
 }
 
 /* The op a keyword names; `numeric_op` receives the opcode of a numeric one.  NULL: neither. */
-static const op *find_op(const token *t, uint8_t *numeric_op)
+static const op *find_op(parser *P, const token *t, uint8_t *numeric_op)
 {
     *numeric_op = 0;
-    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
-        if (token_is(t, ops[i].name))
+    if (!P->ops_ready)
+        build_op_index(P);
+    for (uint32_t slot = name_hash(t->text, t->len) % OP_SLOTS; P->ops[slot]; slot = (slot + 1) % OP_SLOTS) {
+        size_t i = P->ops[slot] - 1u;
+        const char *name = op_name(i);
+        if (strncmp(name, t->text, t->len) != 0 || name[t->len] != 0)
+            continue;
+        if (i < NOPS)
             return &ops[i];
-    for (size_t i = 0; i < sizeof numeric / sizeof numeric[0]; i++)
-        if (token_is(t, numeric[i])) {
-            *numeric_op = (uint8_t)(0x45 + i);
-            return NULL;
-        }
+        *numeric_op = (uint8_t)(0x45 + (i - NOPS));
+        return NULL;
+    }
     return NULL;
 }
 
@@ -340,7 +368,7 @@ static void immediates(parser *P, const op *o)
 static void simple_instr(parser *P, const token *t)
 {
     uint8_t num;
-    const op *o = find_op(t, &num);
+    const op *o = find_op(P, t, &num);
     if (num) {
         emit(P, num);
         return;

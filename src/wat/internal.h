@@ -44,6 +44,8 @@ typedef struct functype {
 /* Deeper nesting of instructions is refused rather than risking the C stack. */
 #define WAT_MAX_NESTING 10000
 
+#define OP_SLOTS 1024            /* hash slots for instruction names (about 190 of them) */
+
 enum { SP_TYPE, SP_FUNC, SP_TABLE, SP_MEM, SP_GLOBAL, SP_ELEM, SP_DATA, SP_COUNT };
 
 typedef struct parser {
@@ -68,6 +70,8 @@ typedef struct parser {
     /* the function being parsed */
     names locals, labels;
     unsigned depth;          /* nesting of blocks and folded instructions, bounded */
+    uint16_t ops[OP_SLOTS];  /* instr.c: instruction names hashed, built at the first instruction */
+    bool ops_ready;
     wbuf body, scratch;
 
     wbuf out;                /* the binary */

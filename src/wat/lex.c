@@ -10,10 +10,15 @@
 
 #include "internal.h"
 
+/* Identifier characters: printable ASCII but for the nine below. */
 static bool is_idchar(unsigned char c)
 {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           (c && strchr("!#$%&'*+-./:<=>?@\\^_`|~", c));
+    switch (c) {
+    case '"': case '(': case ')': case ',': case ';': case '[': case ']': case '{': case '}':
+        return false;
+    default:
+        return c > 0x20 && c < 0x7F;
+    }
 }
 
 static int hex_value(char c)

@@ -104,7 +104,7 @@ const token *next_tok(parser *P)
 
 bool is_keyword(const token *t, const char *kw)
 {
-    return t->kind == T_KEYWORD && t->len == strlen(kw) && memcmp(t->text, kw, t->len) == 0;
+    return t->kind == T_KEYWORD && strncmp(t->text, kw, t->len) == 0 && kw[t->len] == 0;
 }
 
 bool peek_open(parser *P, const char *kw)
