@@ -2,8 +2,9 @@
 # Builds tests/compat/rust-waPC (a waPC policy in Rust) with Debian's rustc and
 # cargo, offline, from Debian's packaged crates, then annotates it:
 #
-#   BUILD_DIR/compat/pod-privileged-rs.raw.wasm   what rustc produced, unchanged
+#   BUILD_DIR/compat/pod-privileged-rs.raw.wasm   the reactor (cdylib, wapc_init), as rustc made it
 #   BUILD_DIR/compat/pod-privileged-rs.wasm       the same + kwctl annotate metadata
+#   BUILD_DIR/compat/pod-privileged-rs-command.wasm   the command build (_start), annotated
 #
 # Usage: tests/compat/build-rust.sh [BUILD_DIR]     (needs BUILD_DIR/kwctl)
 # Exit status 3 (and a "skipped: ..." line) when the Debian packages are missing.
@@ -29,7 +30,7 @@ fi
 # change detection reads, so a second run rebuilds nothing).
 WORK="$B/compat/rust-waPC"
 mkdir -p "$WORK/src" "$B/compat/cargo-home"
-cp -p "$SRC/Cargo.toml" "$WORK/"
+cp -p "$SRC/Cargo.toml" "$SRC/build.rs" "$WORK/"
 cp -p "$SRC"/src/*.rs "$WORK/src/"
 CARGO_HOME=$(cd "$B/compat/cargo-home" && pwd)
 (
@@ -39,6 +40,9 @@ CARGO_HOME=$(cd "$B/compat/cargo-home" && pwd)
         --config 'source.crates-io.replace-with="debian-packages"' \
         --config "source.debian-packages.directory=\"$REGISTRY\""
 )
-cp "$WORK/target/$TARGET/release/pod_privileged_rs.wasm" "$B/compat/pod-privileged-rs.raw.wasm"
-"$B/kwctl" annotate "$B/compat/pod-privileged-rs.raw.wasm" -m "$SRC/metadata.yml" -u "$SRC/README.md" \
-    -o "$B/compat/pod-privileged-rs.wasm"
+OUT="$WORK/target/$TARGET/release"
+cp "$OUT/pod_privileged_rs.wasm" "$B/compat/pod-privileged-rs.raw.wasm"
+cp "$OUT/pod-privileged-rs-command.wasm" "$B/compat/pod-privileged-rs-command.raw.wasm"
+for m in pod-privileged-rs pod-privileged-rs-command; do
+    "$B/kwctl" annotate "$B/compat/$m.raw.wasm" -m "$SRC/metadata.yml" -u "$SRC/README.md" -o "$B/compat/$m.wasm"
+done
