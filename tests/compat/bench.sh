@@ -1,6 +1,7 @@
 #!/bin/sh
 # Figures for docs/performance.md ("Rust waPC policy"): the Rust pod-privileged
-# (tests/compat/rust-waPC) against the C one, same requests.
+# (tests/compat/rust-waPC; reactor and command builds) against the C one, same
+# requests.
 #
 #   make test-compat                  # builds everything this needs
 #   tests/compat/bench.sh [BUILD_DIR] # markdown tables on stdout
@@ -13,11 +14,12 @@
 set -eu
 B=${1:-build}
 RUST="$B/compat/pod-privileged-rs.wasm"
+RUST_CMD="$B/compat/pod-privileged-rs-command.wasm"
 C="$B/policies/pod-privileged.wasm"
 
-echo "| module | bytes | compile (median) | load incl. wapc_init + snapshot (median) |"
+echo "| module | bytes | compile (median) | load incl. init + snapshot (median) |"
 echo "|---|---:|---:|---:|"
-for m in "$RUST" "$C"; do
+for m in "$RUST" "$RUST_CMD" "$C"; do
     "$B/compat/load-time" -n 9 "$m" | awk -v name="$(basename "$m")" '
         /^module/ { bytes = $2 } /^compile/ { c = $3 } /^policy load/ { l = $4 }
         END { printf "| %s | %s | %s µs | %s µs |\n", name, bytes, c, l }'
@@ -27,7 +29,7 @@ echo
 echo "| module | request | evaluation | sandbox from snapshot | guest run |"
 echo "|---|---|---:|---:|---:|"
 for req in policies/pod-privileged/test_data/pod_plain.json bench/json/review_small.json; do
-    for m in "$RUST" "$C"; do
+    for m in "$RUST" "$RUST_CMD" "$C"; do
         "$B/kwctl" bench --warm-up-time 1 --measurement-time 5 -r "$req" "$m" 2>/dev/null | awk \
             -v name="$(basename "$m")" -v req="$(basename "$req") ($(wc -c < "$req" | tr -d ' ') B)" '
             / median / { for (i = 1; i < NF; i++) if ($i == "median") v[++n] = $(i + 1) }
