@@ -84,9 +84,11 @@ int wat_float32(const token *t, uint32_t *bits);   /* 0, -1 bad syntax, -2 out o
 int wat_float64(const token *t, uint64_t *bits);
 bool wat_utf8_valid(const uint8_t *s, size_t len);
 
-/* module.c: errors, tokens, buffers, names, types */
+/* parse.c: errors, tokens, buffers, names, types */
 _Noreturn void wat_fail(parser *P, const token *at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void *wat_alloc(parser *P, void *ptr, size_t size);
+_Noreturn void unexpected(parser *P, const token *t, const char *wanted);
+void buf_reserve(parser *P, wbuf *b, size_t n);
 void buf_byte(parser *P, wbuf *b, uint8_t v);
 void buf_bytes(parser *P, wbuf *b, const void *p, size_t n);
 void buf_u32(parser *P, wbuf *b, uint32_t v);
@@ -98,18 +100,30 @@ bool peek_open(parser *P, const char *kw);   /* next is "(" kw */
 void expect_open(parser *P, const char *kw);
 void expect_close(parser *P);
 bool accept_keyword(parser *P, const char *kw);
+const token *accept_id(parser *P);
+const token *parse_string(parser *P, const char *what);
+void put_name(parser *P, wbuf *b, const token *t);   /* a UTF-8 name, length first */
+void skip_sexpr(parser *P);
+int space_of(const token *kw);
 int parse_valtype_opt(parser *P);            /* -1 when the next token is not a value type */
 uint8_t parse_valtype(parser *P);
 uint8_t parse_heaptype(parser *P);
+uint8_t parse_reftype(parser *P);
 uint32_t parse_u32(parser *P);
 void names_add(parser *P, names *ns, const token *id, const char *what);
 uint32_t resolve(parser *P, int space, const char *what);
 uint32_t resolve_in(parser *P, names *ns, const token *t, const char *what);
 bool is_index(const token *t);
+extern const char *const space_names[SP_COUNT];
+uint32_t type_add(parser *P, const uint8_t *params, uint32_t np, const uint8_t *results, uint32_t nr);
 uint32_t type_find_or_add(parser *P, const uint8_t *params, uint32_t np, const uint8_t *results, uint32_t nr);
 uint32_t parse_typeuse(parser *P, bool param_ids, names *param_names);
 void parse_signature(parser *P, bool param_ids, names *param_names, uint32_t *np, uint32_t *nr);
 void parse_expr(parser *P, wbuf *out);
+void parse_offset(parser *P, wbuf *out);
+
+/* fields.c */
+void parse_field(parser *P);
 
 /* instr.c */
 void parse_instrs(parser *P);
