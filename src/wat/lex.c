@@ -3,7 +3,6 @@
  * (decoded while lexing), integers and floats (parsed where they are used, as
  * their width is known only there).
  */
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,7 +294,7 @@ bool wat_int(const token *t, int bits, bool allow_sign, uint64_t *out)
 static bool float_syntax(const char *s, size_t n, char *buf, size_t buflen)
 {
     size_t i = 0, o = 0;
-    if (n >= buflen)
+    if (n >= buflen)   /* the copy and its NUL must fit */
         return false;
     if (i < n && (s[i] == '+' || s[i] == '-'))
         i++;
@@ -328,7 +327,7 @@ static bool float_syntax(const char *s, size_t n, char *buf, size_t buflen)
     return true;
 }
 
-/* inf, nan, nan:0x...: 1 when handled (with *ok), 0 when the literal is a number. */
+/* inf, nan, nan:0x...: 1 (with *bits), -1 for a NaN payload out of range, 0 for other literals. */
 static int special_float(const token *t, int mant_bits, int exp_bits, uint64_t *bits)
 {
     const char *s = t->text;
@@ -360,42 +359,47 @@ static int special_float(const token *t, int mant_bits, int exp_bits, uint64_t *
     return 0;
 }
 
+/* A decimal or hex float literal, rounded to nearest by the C library (glibc rounds correctly). */
+static int number_float(const token *t, bool single, uint64_t *bits)
+{
+    char small[128];
+    char *buf = t->len < sizeof small ? small : malloc(t->len + 1);
+    int status = -1;
+    if (buf && float_syntax(t->text, t->len, buf, t->len + 1)) {
+        if (single) {
+            float f = strtof(buf, NULL);
+            uint32_t b;
+            memcpy(&b, &f, sizeof b);
+            *bits = b;
+            status = isinf(f) ? -2 : 0;
+        } else {
+            double d = strtod(buf, NULL);
+            memcpy(bits, &d, sizeof d);
+            status = isinf(d) ? -2 : 0;
+        }
+    }
+    if (buf != small)
+        free(buf);
+    return status;
+}
+
 int wat_float32(const token *t, uint32_t *bits)
 {
-    uint64_t b;
-    char buf[4096];
+    uint64_t b = 0;
     if (t->kind != T_RESERVED && t->kind != T_KEYWORD)
         return -1;
     int special = special_float(t, 23, 8, &b);
-    if (special) {
-        *bits = (uint32_t)b;
-        return special > 0 ? 0 : -2;
-    }
-    if (!float_syntax(t->text, t->len, buf, sizeof buf))
-        return -1;
-    errno = 0;
-    float f = strtof(buf, NULL);
-    if (isinf(f))
-        return -2;
-    memcpy(bits, &f, sizeof f);
-    return 0;
+    int status = special ? (special > 0 ? 0 : -2) : number_float(t, true, &b);
+    *bits = (uint32_t)b;
+    return status;
 }
 
 int wat_float64(const token *t, uint64_t *bits)
 {
-    char buf[4096];
     if (t->kind != T_RESERVED && t->kind != T_KEYWORD)
         return -1;
     int special = special_float(t, 52, 11, bits);
-    if (special)
-        return special > 0 ? 0 : -2;
-    if (!float_syntax(t->text, t->len, buf, sizeof buf))
-        return -1;
-    double d = strtod(buf, NULL);
-    if (isinf(d))
-        return -2;
-    memcpy(bits, &d, sizeof d);
-    return 0;
+    return special ? (special > 0 ? 0 : -2) : number_float(t, false, bits);
 }
 
 bool wat_utf8_valid(const uint8_t *s, size_t len)

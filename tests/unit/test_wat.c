@@ -109,6 +109,15 @@ static void test_literals(void)
     CHECK(convert("(func (result f64) f64.const 1_000.000_1e+1_0)") == 0);
     CHECK(convert("(func (result f32) f32.const 0x1.fffffep127)") == 0);
 
+    /* a literal longer than any buffer: 0.000...0001 (300 zeros) is 1e-301 */
+    char longer[400];
+    int n = sprintf(longer, "(func (result f64) f64.const 0.");
+    n += sprintf(longer + n, "%0300d1)", 0);
+    CHECK(convert(longer) == 0);
+    double tiny;
+    memcpy(&tiny, bin + bin_len - 9, sizeof tiny);
+    CHECK(tiny == 1e-301);
+
     CHECK(contains(rejected("(func (result i32) i32.const 4294967296)"), "out of range"));
     CHECK(contains(rejected("(func (result i32) i32.const -2147483649)"), "out of range"));
     CHECK(contains(rejected("(func (result i32) i32.const 1__0)"), "malformed"));
