@@ -14,7 +14,6 @@
 typedef struct spec_tally {
     int passed;       /* assertions that held */
     int failed;       /* assertions that did not, plus failing module/register/action commands */
-    int skipped;      /* assertions not run */
     int assertions;   /* assertions in the script, known once it is parsed */
     int line;         /* .wast line of the command being run */
     int text_alike;   /* from_text: modules our parser's binary and wast2json's load (or fail) alike */
