@@ -3,7 +3,8 @@
 # (tests/compat/rust-waPC; reactor and command builds) against the C one, same
 # requests.
 #
-#   make test-compat                  # builds everything this needs
+#   make test-compat                  # builds everything this needs (then the
+#                                     # native build below, ~15 s the first time)
 #   tests/compat/bench.sh [BUILD_DIR] # markdown tables on stdout
 #
 # Module load: compat-load-time, median of 9 (compile, and the policy layer's
@@ -25,6 +26,17 @@ for m in "$RUST" "$RUST_CMD" "$C"; do
         END { printf "| %s | %s | %s µs | %s µs |\n", name, bytes, c, l }'
 done
 
+# The same policy compiled natively by rustc (src/native_bench.rs): its validate
+# call, with a stand-in waPC host.
+WORK="$B/compat/rust-waPC"
+(
+    cd "$WORK"
+    env CARGO_HOME="$(cd ../cargo-home && pwd)" CARGO_TARGET_DIR="$PWD/target" RUSTC=/usr/bin/rustc PATH=/usr/bin:/bin \
+        /usr/bin/cargo build --quiet --offline --release --jobs 2 --features native-bench --bin native-bench \
+        --config 'source.crates-io.replace-with="debian-packages"' \
+        --config 'source.debian-packages.directory="/usr/share/cargo/registry"'
+)
+
 echo
 echo "| module | request | evaluation | sandbox from snapshot | guest run |"
 echo "|---|---|---:|---:|---:|"
@@ -35,4 +47,6 @@ for req in policies/pod-privileged/test_data/pod_plain.json bench/json/review_sm
             / median / { for (i = 1; i < NF; i++) if ($i == "median") v[++n] = $(i + 1) }
             END { printf "| %s | %s | %s µs | %s µs | %s µs |\n", name, req, v[1], v[2], v[3] }'
     done
+    "$WORK/target/release/native-bench" "$req" | awk -v req="$(basename "$req")" '
+        /^validate median/ { printf "| Rust policy, native (rustc -O) | %s | — | — | %s µs |\n", req, $3 }'
 done
