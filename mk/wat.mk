@@ -26,3 +26,30 @@ bench-wat: $(B)/bench/bench_wat
 	@bench/wat/run.sh $(B)/bench/bench_wat $(B)/bench/wat $(BENCH_WAT_INPUTS)
 
 .PHONY: bench-wat
+
+# A libFuzzer campaign on the parser (not part of `make test`; the unit test
+# test_wat_fuzz is the smoke test that always runs).  Seeds: the spec suite's
+# text modules (build/spec/*/*.wat) and the repository's .wat files.
+#
+#   make fuzz-wat                 FUZZ_TIME seconds (default 60)
+WAT_FUZZ_DIR := build/fuzz-wat
+WAT_FUZZ_SRC := $(wildcard src/wat/*.c) $(wildcard src/wasm/*.c)
+
+$(WAT_FUZZ_DIR)/fuzz_wat: tests/fuzz/fuzz_wat.c $(WAT_FUZZ_SRC) $(wildcard src/wat/*.h src/wasm/*.h include/*.h)
+	@mkdir -p $(@D)
+	clang -std=c11 -O1 -g -Iinclude -D_GNU_SOURCE -pthread -fno-omit-frame-pointer \
+	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	    tests/fuzz/fuzz_wat.c $(WAT_FUZZ_SRC) -lm -o $@
+
+fuzz-wat: $(WAT_FUZZ_DIR)/fuzz_wat
+	@mkdir -p $(WAT_FUZZ_DIR)/corpus $(WAT_FUZZ_DIR)/seeds
+	@cp -p $(wildcard build/spec/*/*.wat) $(wildcard examples/*.wat tests/policy/*.wat bench/engine/*.wat) \
+	    $(WAT_FUZZ_DIR)/seeds/ 2>/dev/null; true
+	@$< -max_total_time=$(FUZZ_TIME) -timeout=10 -max_len=16384 -print_final_stats=1 \
+	    -artifact_prefix=$(WAT_FUZZ_DIR)/ $(WAT_FUZZ_DIR)/corpus $(WAT_FUZZ_DIR)/seeds \
+	    >$(WAT_FUZZ_DIR)/fuzz.log 2>&1 \
+	  && { grep -E 'stat::number_of_executed_units|cov:' $(WAT_FUZZ_DIR)/fuzz.log | tail -n 2; \
+	       echo "fuzz-wat: 1 passed, 0 failed"; } \
+	  || { tail -n 40 $(WAT_FUZZ_DIR)/fuzz.log; echo "fuzz-wat: 0 passed, 1 failed"; exit 1; }
+
+.PHONY: fuzz-wat
