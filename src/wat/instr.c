@@ -167,19 +167,18 @@ static uint32_t parse_label(parser *P)
     return resolve_in(P, &P->labels, t, "label");
 }
 
+/* A type index as a block type: a non-negative signed 33-bit LEB. */
 static size_t encode_s33(uint32_t v, uint8_t out[8])
 {
     size_t n = 0;
-    uint64_t x = v;
-    do {
-        uint8_t byte = x & 0x7F;
-        x >>= 7;
-        bool more = x != 0 || (byte & 0x40);
+    for (;;) {
+        uint8_t byte = v & 0x7F;
+        v >>= 7;
+        bool more = v != 0 || (byte & 0x40);   /* bit 6 set would read as negative */
         out[n++] = byte | (more ? 0x80 : 0);
         if (!more)
-            break;
-    } while (1);
-    return n;
+            return n;
+    }
 }
 
 /* A block type: empty, one result type, or a type index (written as a positive s33). */

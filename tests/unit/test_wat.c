@@ -80,6 +80,22 @@ static void test_instructions_encoding(void)
     static const uint8_t br[] = { 0x02, 0x40, 0x03, 0x40, 0x0C, 0x01, 0x0C, 0x00, 0x0C, 0x00, 0x0B, 0x0B, 0x0B };
     CHECK(bin_len > sizeof br && memcmp(bin + bin_len - sizeof br, br, sizeof br) == 0);
 
+    /* a block type naming type 64: an s33 needs two bytes (bit 6 would read as negative) */
+    char many[2600];
+    int n = 0;
+    for (int i = 0; i < 64; i++)
+        n += sprintf(many + n, "(type (func (param i64)))");
+    sprintf(many + n, "(type $t (func (param i32) (result i32)))"
+                      "(func (result i32) i32.const 1 (block (type $t) (param i32) (result i32)))");
+    CHECK(convert(many) == 0);
+    static const uint8_t block64[] = { 0x41, 0x01, 0x02, 0xC0, 0x00, 0x0B, 0x0B };
+    CHECK(bin_len > sizeof block64 && memcmp(bin + bin_len - sizeof block64, block64, sizeof block64) == 0);
+    wasm_error werr;
+    wasm_module *m = wasm_module_load(bin, bin_len, &werr);
+    CHECK(m != NULL);
+    if (m)
+        wasm_module_free(m);
+
     /* typed select and saturating truncation (0xFC prefix) */
     CHECK(convert("(func (result i32) (select (result i32) (i32.const 1) (i32.const 2) (i32.const 0))"
                   " (drop (i32.trunc_sat_f32_s (f32.const 1))))") == 0);
