@@ -173,7 +173,7 @@ test_fresh_sandbox() {   # test_fresh_sandbox MODULE INIT_EXPORT
 }
 
 # A sandbox from the snapshot must cost a small fraction of loading the module
-# (compile + instantiate + wapc_init + snapshot): init is not re-run per request.
+# (compile + instantiate + init + snapshot): the init is not re-run per request.
 test_snapshot_cost() {   # test_snapshot_cost MODULE (after test_fresh_sandbox MODULE)
     local out load
     out=$("$B/compat/load-time" -n 3 "$1" 2>&1)
