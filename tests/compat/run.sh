@@ -246,7 +246,7 @@ EOF
         return
     fi
     pass
-    local f requests=0
+    local f requests=0 command_requests=0
     for f in "$FIXTURES"/*.json; do
         f=$(basename "$f")
         check "server: /validate/rust answers $f as /validate/c" "$(post rust "$f")" "$(post c "$f")"
@@ -254,6 +254,7 @@ EOF
             "$(post rust-skip-init "$f")" "$(post c-skip-init "$f")"
         check "server: /validate/rust-command answers $f as /validate/c" "$(post rust-command "$f")" "$(post c "$f")"
         requests=$((requests + 2))
+        command_requests=$((command_requests + 1))
     done
     check "server: a rejection" "$(post rust pod_privileged.json)" \
         '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"pp-2","allowed":false,"status":{"message":"Privileged container is not allowed"},"auditAnnotations":null,"warnings":null}}'
@@ -271,7 +272,7 @@ EOF
     check "server: one guest log per request on the reactor's policies, each with counters at 1" \
         "$(grep -F "$(once wapc_init)" "$LOG" | grep -cE 'policy_id=rust(-skip-init)? ')" "$requests"
     check "server: one guest log per request on the command's policy, each with counters at 1" \
-        "$(grep -F "$(once _start)" "$LOG" | grep -c 'policy_id=rust-command ')" "$(ls "$FIXTURES"/*.json | wc -l)"
+        "$(grep -F "$(once _start)" "$LOG" | grep -c 'policy_id=rust-command ')" "$command_requests"
     check "server: no guest call counter above 1" "$(grep -c 'pod-privileged-rs: guest call [^1]' "$LOG")" 0
 
     cat >"$WORK/bad.yml" <<EOF
