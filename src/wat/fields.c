@@ -360,17 +360,17 @@ static void field_elem(parser *P)
     P->next[SP_ELEM]++;
     int mode = ELEM_PASSIVE;
     uint32_t table = 0;
+    bool table_use = false;
     wbuf offset = { 0 };
     if (accept_keyword(P, "declare")) {
         mode = ELEM_DECLARE;
-    } else if (peek(P, 0)->kind == T_LPAREN || is_index(peek(P, 0))) {
+    } else if (peek(P, 0)->kind == T_LPAREN) {
         mode = ELEM_ACTIVE;
         if (peek_open(P, "table")) {
             P->pos += 2;
             table = resolve(P, SP_TABLE, "table");
             expect_close(P);
-        } else if (is_index(peek(P, 0))) {
-            table = resolve(P, SP_TABLE, "table");
+            table_use = true;
         }
         /* the offset goes to the scratch buffer's start, the items after it */
         P->scratch.len = 0;
@@ -385,7 +385,8 @@ static void field_elem(parser *P)
         if (rt == 0x70 || rt == 0x6F) {
             reftype = (uint8_t)rt;
             exprs = true;
-        } else if (rt >= 0 || mode != ELEM_ACTIVE) {
+        } else if (rt >= 0 || mode != ELEM_ACTIVE || table_use) {
+            /* only `(elem (offset ...) x*)`, without a table, may leave out `func` */
             unexpected(P, peek(P, 0), "func or a reference type");
         }
     }
@@ -403,14 +404,12 @@ static void field_data(parser *P)
 {
     accept_id(P);
     P->next[SP_DATA]++;
-    if (peek(P, 0)->kind == T_LPAREN || is_index(peek(P, 0))) {
+    if (peek(P, 0)->kind == T_LPAREN) {
         uint32_t mem = 0;
         if (peek_open(P, "memory")) {
             P->pos += 2;
             mem = resolve(P, SP_MEM, "memory");
             expect_close(P);
-        } else if (is_index(peek(P, 0))) {
-            mem = resolve(P, SP_MEM, "memory");
         }
         data_memory(P, mem);
         parse_offset(P, &P->sec_data);

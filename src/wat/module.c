@@ -38,6 +38,7 @@ static bool scan_field(parser *P, bool seen_definition)
         type_add(P, P->scratch.data + base, np, P->scratch.data + base + np, nr);
         P->scratch.len = base;
         expect_close(P);
+        expect_close(P);   /* nothing after the function type */
     } else if (is_keyword(kw, "import")) {
         check_import_order(P, kw, seen_definition);
         parse_string(P, "a module name");

@@ -176,6 +176,13 @@ static void test_errors_and_positions(void)
     CHECK(contains(rejected("(memory 1) (func (drop (i32.load align=3 (i32.const 0))))"), "power of two"));
     CHECK(contains(rejected("(func (call_indirect (param $x i32)))"), "unexpected token"));
     CHECK(contains(rejected("(start 0) (start 0) (func)"), "multiple start"));
+    CHECK(contains(rejected("(type (func) (func))"), "unexpected token"));
+    /* only the `(elem (offset) x*)` form may leave out `func`; no bare table or memory index */
+    CHECK(convert("(table 1 funcref) (func $f) (elem (i32.const 0) $f)") == 0);
+    CHECK(contains(rejected("(table 1 funcref) (func $f) (elem (table 0) (i32.const 0) $f)"), "unexpected token"));
+    CHECK(convert("(table 1 funcref) (func $f) (elem (table 0) (i32.const 0) func $f)") == 0);
+    CHECK(strlen(rejected("(table 1 funcref) (func $f) (elem 0 (i32.const 0) $f)")) > 0);
+    CHECK(strlen(rejected("(memory 1) (data 0 (i32.const 0))")) > 0);
     CHECK(contains(rejected("(module (func)) (func)"), "unexpected token"));
     CHECK(contains(rejected("(module (func)"), "unexpected end of input"));
     CHECK(contains(rejected("(module (; unclosed"), "unclosed block comment"));
