@@ -100,6 +100,7 @@ typedef struct wasm_limits {
     uint32_t max_table_elems;    /* default 1000000 */
     uint32_t max_call_depth;     /* wasm frames; default 10000 */
     uint32_t value_stack_slots;  /* 64-bit slots; default 1 << 20 */
+    uint32_t start_timeout_ms;   /* budget of the start function in wasm_instantiate; 0 = none */
 } wasm_limits;
 
 /* ---- modules ---------------------------------------------------------- */

@@ -273,6 +273,12 @@ static void test_start_and_limits(void)
     CHECK(inst == NULL && err.trap == WASM_TRAP_UNREACHABLE && starts_with(err.message, "unreachable"));
     wasm_module_free(m);
 
+    /* a start function that never returns is stopped by its budget */
+    wasm_limits budget = { .start_timeout_ms = 50 };
+    inst = instantiate_wat("(module (func $s (loop br 0)) (start $s))", NULL, &budget, &m, &err);
+    CHECK(inst == NULL && err.trap == WASM_TRAP_INTERRUPTED && strstr(err.message, "start function"));
+    wasm_module_free(m);
+
     wasm_limits lim = { .max_memory_pages = 4, .max_table_elems = 10 };
     inst = instantiate_wat("(module (memory 5))", NULL, &lim, &m, &err);
     CHECK(inst == NULL && strstr(err.message, "limit"));
