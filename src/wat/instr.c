@@ -204,8 +204,8 @@ static size_t parse_blocktype(parser *P, uint8_t out[8])
     }
     /* a named type without parameters and with at most one result is written short, as wabt does */
     uint32_t idx = parse_typeuse(P, false, NULL);
-    const functype *ft = &P->types[idx];
-    if (ft->nparams == 0 && ft->nresults <= 1) {
+    const functype *ft = idx < P->ntypes ? &P->types[idx] : NULL;
+    if (ft && ft->nparams == 0 && ft->nresults <= 1) {
         out[0] = ft->nresults ? P->typepool.data[ft->results] : 0x40;
         return 1;
     }

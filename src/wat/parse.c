@@ -321,18 +321,22 @@ void parse_signature(parser *P, bool param_ids, names *param_names, uint32_t *np
     *nr = (uint32_t)(P->scratch.len - base) - *np;
 }
 
+/*
+ * A type use.  `(type x)` alone may name a type that does not exist (yet): the
+ * validator reports it ("unknown type"), or it is one that a later type use
+ * appends, in which case a function gets no parameter slots here (a
+ * limitation: named locals of such a function would be numbered from 0).
+ * With an inline signature the type must exist, to be compared.
+ */
 uint32_t parse_typeuse(parser *P, bool param_ids, names *param_names)
 {
     size_t base = P->scratch.len;
     uint32_t idx = 0, np, nr;
     bool has_type = peek_open(P, "type");
-    const token *at = peek(P, 0);
+    const token *at = peek(P, 0), *type_tok = peek(P, 2);
     if (has_type) {
         P->pos += 2;
-        const token *t = peek(P, 0);
         idx = resolve(P, SP_TYPE, "type");
-        if (idx >= P->ntypes)
-            wat_fail(P, t, "unknown type");
         expect_close(P);
     }
     parse_signature(P, param_ids, param_names, &np, &nr);
@@ -340,9 +344,11 @@ uint32_t parse_typeuse(parser *P, bool param_ids, names *param_names)
     if (!has_type) {
         idx = type_find_or_add(P, sig, np, sig + np, nr);
     } else if (np || nr) {
+        if (idx >= P->ntypes)
+            wat_fail(P, type_tok, "unknown type");
         if (!type_equals(P, &P->types[idx], sig, np, sig + np, nr))
             wat_fail(P, at, "inline function type does not match the type it names");
-    } else if (param_names) {
+    } else if (param_names && idx < P->ntypes) {
         for (uint32_t i = 0; i < P->types[idx].nparams; i++)
             names_add(P, param_names, NULL, "local");
     }

@@ -191,6 +191,10 @@ static void test_errors_and_positions(void)
     /* a type use naming a type declared later is fine; an unknown one is not */
     CHECK(convert("(func (type $t)) (type $t (func))") == 0);
     CHECK(contains(rejected("(func (type $t))"), "unknown type"));
+    /* a type index alone is the validator's to check; with an inline signature it must exist */
+    CHECK(convert("(type (func)) (func (type 5)) (func (call_indirect (type 9) (i32.const 0)))") == 0);
+    CHECK(contains(rejected("(type (func)) (func (type 5) (param i32))"), "1:27: unknown type"));
+    CHECK(convert("(func (type 1)) (func (result f64) f64.const 0)") == 0);   /* type 1 comes later */
     CHECK(wat_to_wasm("(module", 7, &bin, &bin_len, NULL, 0) == -1);   /* no message buffer: still fails */
 }
 
