@@ -24,3 +24,4 @@
 (assert_unlinkable (module (func)) "unknown import")
 (assert_trap (module (func)) "unreachable")
 (assert_unlinkable (module (import "spectest" "nothing" (func))) "incompatible import type")
+(assert_malformed (module quote "(func)") "unexpected token")   ;; valid text: the text parser accepts it
