@@ -86,11 +86,18 @@ static int module_prepare(policy_module *m, const uint8_t *wasm, size_t len, cha
     if (check_exports(m, err, errlen) < 0)
         return -1;
     const wasm_linker *linker = m->mode == POLICY_EXEC_WAPC ? m->rt->wapc_linker : m->rt->wasi_linker;
-    /* The snapshot's instances inherit these limits. */
-    wasm_limits limits = { .max_memory_pages = m->rt->cfg.max_memory_mib * 16u };   /* 64 KiB pages */
+    /* The snapshot's instances inherit these limits; a wasm start function gets
+     * the same budget as the init functions. */
+    wasm_limits limits = {
+        .max_memory_pages = m->rt->cfg.max_memory_mib * 16u,                      /* 64 KiB pages */
+        .start_timeout_ms = (uint32_t)(policy_default_timeout_ns(m->rt) / 1000000u),
+    };
     wasm_instance *template = wasm_instantiate(m->wasm, linker, &limits, &werr);
     if (!template) {
-        snprintf(err, errlen, "cannot instantiate the module: %s", werr.message);
+        if (werr.trap == WASM_TRAP_INTERRUPTED)     /* same text as an init timeout: the server maps it */
+            snprintf(err, errlen, "Initialization failed: start function " POLICY_INIT_TIMEOUT_MARK);
+        else
+            snprintf(err, errlen, "cannot instantiate the module: %s", werr.message);
         return -1;
     }
     int rc = m->mode == POLICY_EXEC_WAPC ? run_wapc_init(m, template, err, errlen) : 0;

@@ -243,6 +243,11 @@ static void test_module_errors(policy_runtime *rt)
         policy_module_release(m);       /* two loads, two references */
         policy_module_release(m);
     }
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    CHECK(load_guest(rt, "start_loop.wasm", POLICY_EXEC_WAPC, err, sizeof err) == NULL);
+    CHECK_STR(err, "Initialization failed: start function init interrupted, execution deadline exceeded");
+    CHECK(seconds_since(&t0) < 5);
     CHECK(load_guest(rt, "wapc_exit3.wasm", POLICY_EXEC_WAPC, err, sizeof err) == NULL);
     CHECK_STR(err, "Initialization failed: _start exited with code 3");
     CHECK(load_guest(rt, "wapc_nocall.wasm", POLICY_EXEC_WAPC, err, sizeof err) == NULL);
