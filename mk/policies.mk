@@ -16,7 +16,7 @@ WASI_SYSROOT ?=
 SHARED       ?= ../shared
 
 WASM_CFLAGS  := --target=wasm32-wasi $(if $(WASI_SYSROOT),--sysroot=$(WASI_SYSROOT)) \
-                -std=c11 -O2 -Wall -Wextra -Isdk -ffunction-sections -fdata-sections
+                -std=c11 -O2 -mbulk-memory -Wall -Wextra -Isdk -ffunction-sections -fdata-sections
 # A reactor: no _start; the host calls the exported wapc_init (see sdk/wapc.c).
 WASM_LDFLAGS := -nostartfiles -Wl,--no-entry -Wl,--gc-sections -Wl,--strip-all \
                 -Wl,-z,stack-size=65536

@@ -5,7 +5,8 @@
  * runs in a fresh instance; native tests rely on the reset).
  */
 #include "kw.h"
-#include "json_index.h"
+#include "arena.h"
+#include "json_memo.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -46,7 +47,7 @@ void *kw_alloc(size_t size)
 
 void kw_arena_reset(void)
 {
-    json_index_forget();
+    json_memo_forget();
     heap_top = heap_floor;
 }
 
@@ -94,7 +95,7 @@ void *kw_alloc(size_t size)
 
 void kw_arena_reset(void)
 {
-    json_index_forget();
+    json_memo_forget();
     while (arena_head) {
         chunk *next = arena_head->next;
         free(arena_head);
@@ -108,6 +109,7 @@ void kw_arena_keep(void) {}
 char *kw_strndup(const char *s, size_t n)
 {
     char *d = kw_alloc(n + 1);
-    memcpy(d, s, n);
+    if (n)   /* s may be the NULL of an absent value */
+        memcpy(d, s, n);
     return d;
 }

@@ -1,126 +1,20 @@
 /*
  * json_check.c - validation of JSON documents (kw_parse), strict RFC 8259:
  * UTF-8 checked, \u escapes and surrogate pairs checked, depth limited.
- * While validating it records the length of every value (json_index.h), so
- * that lookups can step over values without scanning them.
+ * Reading does not depend on it (json_read.c is safe on any bytes); it is for
+ * text whose errors must be reported with their place.
  */
 #include "kw.h"
-#include "json_index.h"
 
 #include <string.h>
 
-enum { MAX_DEPTH = 256, MAX_INDEXED = 8 };
-
-/* ---- the value index ---------------------------------------------------------------
- * For every value (and key) of a parsed document, its length, stored at the
- * offset where it starts: skipping a value is then one load instead of a
- * scan.  Lengths are 16-bit; a value of 64 KiB or more stores LONG_VALUE and
- * its length goes to a short list searched by offset.  Only offsets where a
- * value starts are ever written or read, so the map is not zeroed.  The last
- * few documents parsed stay indexed until the arena is reset. */
-
-enum { LONG_VALUE = JSON_LONG_VALUE };
-
-typedef json_doc_index doc_index;
-
-const json_doc_index *json_index_last;
-
-static doc_index indexed[MAX_INDEXED];   /* per guest call; forgotten with the arena */
-static size_t indexed_count;
-
-static void index_long_value(doc_index *ix, size_t off, size_t len)
-{
-    ix->len_at[off] = LONG_VALUE;
-    if (ix->long_n == ix->long_cap) {
-        size_t cap = ix->long_cap ? ix->long_cap * 2 : 16;
-        uint32_t *starts = kw_alloc(cap * sizeof *starts), *lens = kw_alloc(cap * sizeof *lens);
-        if (ix->long_n) {
-            memcpy(starts, ix->long_starts, ix->long_n * sizeof *starts);
-            memcpy(lens, ix->long_lens, ix->long_n * sizeof *lens);
-        }
-        ix->long_starts = starts;
-        ix->long_lens = lens;
-        ix->long_cap = cap;
-    }
-    /* values complete inner-first, so keep the list sorted by start */
-    size_t i = ix->long_n++;
-    while (i > 0 && ix->long_starts[i - 1] > off) {
-        ix->long_starts[i] = ix->long_starts[i - 1];
-        ix->long_lens[i] = ix->long_lens[i - 1];
-        i--;
-    }
-    ix->long_starts[i] = (uint32_t)off;
-    ix->long_lens[i] = (uint32_t)len;
-}
-
-static inline void index_value(doc_index *ix, const char *start, const char *end)
-{
-    size_t off = (size_t)(start - ix->text), len = (size_t)(end - start);
-    if (len < LONG_VALUE)
-        ix->len_at[off] = (uint16_t)len;
-    else
-        index_long_value(ix, off, len);
-}
-
-void json_index_forget(void)
-{
-    indexed_count = 0;
-    json_index_last = NULL;
-}
-
-static void index_register(const doc_index *ix)
-{
-    /* a new document at the same place replaces the old one's index */
-    size_t keep = 0;
-    for (size_t i = 0; i < indexed_count; i++)
-        if (indexed[i].text_end <= ix->text || indexed[i].text >= ix->text_end)
-            indexed[keep++] = indexed[i];
-    indexed_count = keep;
-    json_index_last = NULL;   /* entries move below */
-    if (indexed_count == MAX_INDEXED) {
-        memmove(indexed, indexed + 1, (MAX_INDEXED - 1) * sizeof indexed[0]);
-        indexed_count--;
-    }
-    indexed[indexed_count++] = *ix;
-}
-
-static const char *long_value_end(const doc_index *ix, uint32_t off)
-{
-    size_t lo = 0, hi = ix->long_n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (ix->long_starts[mid] < off)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < ix->long_n && ix->long_starts[lo] == off ? ix->text + off + ix->long_lens[lo] : NULL;
-}
-
-const char *json_index_end(const char *p)
-{
-    for (size_t i = indexed_count; i-- > 0;) {
-        const doc_index *ix = &indexed[i];
-        if (p < ix->text || p >= ix->text_end)
-            continue;
-        uint32_t off = (uint32_t)(p - ix->text);
-        uint16_t len = ix->len_at[off];
-        const char *end = len == LONG_VALUE ? long_value_end(ix, off) : p + len;
-        /* a caller breaking the contract gets a scan, never a wild pointer */
-        if (!end || end <= p || end > ix->text_end)
-            return NULL;
-        json_index_last = ix;
-        return end;
-    }
-    return NULL;
-}
+enum { MAX_DEPTH = 256 };
 
 /* ---- validation -------------------------------------------------------------- */
 
 typedef struct checker {
     const char *s, *end, *p;
     const char *what;   /* first error, NULL while fine */
-    doc_index *ix;      /* NULL: do not index */
 } checker;
 
 static void fail(checker *c, const char *what)
@@ -275,18 +169,6 @@ static void check_literal(checker *c, const char *lit)
     c->p += n;
 }
 
-/* Where a container started and which kind it is. */
-typedef struct open_container {
-    const char *start;
-    bool object;
-} open_container;
-
-static void index_at(checker *c, const char *start)
-{
-    if (c->ix)
-        index_value(c->ix, start, c->p);
-}
-
 /* A string at c->p: the plain run is scanned here, the rest in string_rest. */
 static inline void scan_string(checker *c)
 {
@@ -300,10 +182,9 @@ static inline void scan_string(checker *c)
         string_rest(c);
 }
 
-/* A scalar (string, number, literal) at c->p, indexed when valid. */
+/* A scalar (string, number, literal) at c->p. */
 static void check_scalar(checker *c)
 {
-    const char *start = c->p;
     switch (*c->p) {
     case '"': scan_string(c); break;
     case 't': check_literal(c, "true"); break;
@@ -315,15 +196,13 @@ static void check_scalar(checker *c)
         else
             fail(c, "unexpected character");
     }
-    if (!c->what)
-        index_at(c, start);
 }
 
 /* The whole document, iteratively: one loop and an explicit stack of open
  * containers, so interpreted guest code pays no call per token. */
 static void check_document(checker *c)
 {
-    open_container stack[MAX_DEPTH];
+    bool in_object[MAX_DEPTH];   /* per open container: an object, or an array */
     int depth = 0;
     enum { VALUE, KEY, AFTER } state = VALUE;
     while (!c->what) {
@@ -333,11 +212,9 @@ static void check_document(checker *c)
         if (state == KEY) {
             if (c->p >= c->end || *c->p != '"')
                 return fail(c, "expected object key");
-            const char *key = c->p;
             scan_string(c);
             if (c->what)
                 return;
-            index_at(c, key);
             ws(c);
             if (c->p >= c->end || *c->p != ':')
                 return fail(c, "expected ':' after object key");
@@ -354,27 +231,26 @@ static void check_document(checker *c)
             }
             if (depth >= MAX_DEPTH)
                 return fail(c, "nesting too deep");
-            stack[depth++] = (open_container){ c->p, ch == '{' };
+            in_object[depth++] = ch == '{';
             c->p++;
             ws(c);
             if (c->p < c->end && *c->p == (ch == '{' ? '}' : ']')) {
                 c->p++;
-                index_at(c, stack[--depth].start);
+                depth--;
                 state = AFTER;
             } else {
                 state = ch == '{' ? KEY : VALUE;
             }
         } else {   /* AFTER a value */
-            open_container *top = &stack[depth - 1];
+            bool object = in_object[depth - 1];
             if (c->p < c->end && *c->p == ',') {
                 c->p++;
-                state = top->object ? KEY : VALUE;
-            } else if (c->p < c->end && *c->p == (top->object ? '}' : ']')) {
+                state = object ? KEY : VALUE;
+            } else if (c->p < c->end && *c->p == (object ? '}' : ']')) {
                 c->p++;
-                index_at(c, top->start);
                 depth--;
             } else {
-                return fail(c, top->object ? "expected ',' or '}'" : "expected ',' or ']'");
+                return fail(c, object ? "expected ',' or '}'" : "expected ',' or ']'");
             }
         }
     }
@@ -395,11 +271,7 @@ static void put_error(char *err, size_t errlen, const char *what, size_t offset)
 
 int kw_parse(const char *text, size_t len, kw_val *out, char *err, size_t errlen)
 {
-    /* offsets are 32-bit: larger documents are validated but not indexed */
-    doc_index ix = { text, text + len, NULL, NULL, NULL, 0, 0 };
-    if (len > 0 && len < UINT32_MAX)
-        ix.len_at = kw_alloc_uninit(len * sizeof *ix.len_at);
-    checker c = { text, text + len, text, NULL, ix.len_at ? &ix : NULL };
+    checker c = { text, text + len, text, NULL };
     *out = KW_NONE;
     check_document(&c);
     const char *value_end = c.p;
@@ -416,8 +288,6 @@ int kw_parse(const char *text, size_t len, kw_val *out, char *err, size_t errlen
     while (start < value_end && (*start == ' ' || *start == '\t' || *start == '\n' || *start == '\r'))
         start++;
     *out = (kw_val){ start, (size_t)(value_end - start) };
-    if (c.ix)
-        index_register(&ix);
     return 0;
 }
 

@@ -1,92 +1,33 @@
 /*
  * json_read.c - the SDK's zero-copy JSON reader: navigation and strings.
  *
- * Documents are validated once by kw_parse (json_check.c); lookups then walk
- * the original bytes and trust their shape, so navigation has no error paths
- * and allocates nothing.  Skipping a container jumps to its end when
- * kw_parse indexed it (json_index.h), instead of scanning its bytes.
+ * Nothing is validated up front: lookups walk the original bytes with the
+ * scanning steps of json_scan.h, which are safe on any text.  Whatever is
+ * malformed reads as absent (a lookup) or as the end of the items (an
+ * iteration); every view handed out lies inside the view it came from.
+ * Navigation allocates nothing.
  */
 #include "kw.h"
 
 #include <string.h>
 
-#include "json_index.h"
+#include "json_scan.h"
 
-/* ---- navigation (input already validated) --------------------------------------- */
+/* ---- navigation ---------------------------------------------------------------- */
 
-static int hexval(char ch)
+kw_val kw_view(const char *text, size_t len)
 {
-    if (ch >= '0' && ch <= '9') return ch - '0';
-    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
-    return -1;
-}
-
-static int hex4(const char *p)
-{
-    int v = 0;
-    for (int i = 0; i < 4; i++)
-        v = v * 16 + hexval(p[i]);
-    return v;
-}
-
-static bool is_digit(char ch) { return ch >= '0' && ch <= '9'; }
-
-static const char *skip_ws(const char *p, const char *end)
-{
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-        p++;
-    return p;
-}
-
-/* Bytes that end a run inside a string: '"' and '\\'. */
-static const unsigned char string_special[256] = { ['"'] = 1, ['\\'] = 1 };
-
-static const char *skip_string(const char *p, const char *end)
-{
-    for (p++; p < end; p++) {
-        while (p < end && !string_special[(unsigned char)*p])
-            p++;
-        if (p >= end)
-            break;
-        if (*p == '\\')
-            p++;
-        else
-            return p + 1;
-    }
-    return end;
-}
-
-/* End of the value starting at p. */
-static const char *skip_value(const char *p, const char *end)
-{
-    const char *known = json_index_end_fast(p);
-    if (known)
-        return known;
-    if (*p == '"')
-        return skip_string(p, end);
-    if (*p == '{' || *p == '[') {
-        int depth = 0;
-        while (p < end) {
-            char ch = *p;
-            if (ch == '"') {
-                p = skip_string(p, end);
-                continue;
-            }
-            if (ch == '{' || ch == '[')
-                depth++;
-            else if (ch == '}' || ch == ']') {
-                if (--depth == 0)
-                    return p + 1;
-            }
-            p++;
-        }
-        return end;
-    }
-    while (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ' ' && *p != '\t' &&
-           *p != '\n' && *p != '\r')
-        p++;
-    return p;
+    const char *p = text, *end = text + len;
+    p = scan_ws(p, end);
+    while (end > p && scan_is_ws(end[-1]))
+        end--;
+    if (p == end)
+        return KW_NONE;
+    /* the shape of the ends only: the inside is checked when it is read */
+    char first = *p, last = end[-1];
+    bool closed = first == '{' ? last == '}' : first == '[' ? last == ']' : first == '"' ? last == '"' && end - p >= 2
+                                                                                         : scan_scalar_end(p, end) == end;
+    return closed ? (kw_val){ p, (size_t)(end - p) } : KW_NONE;
 }
 
 kw_type kw_typeof(kw_val v)
@@ -120,10 +61,12 @@ bool kw_int(kw_val v, int64_t *out)
     bool neg = v.p[0] == '-';
     if (neg)
         i++;
+    if (i == v.n)
+        return false;
     uint64_t m = 0;
     for (; i < v.n; i++) {
-        if (!is_digit(v.p[i]))
-            return false;   /* fraction or exponent */
+        if (!scan_is_digit(v.p[i]))
+            return false;   /* fraction, exponent or not a number */
         if (m > (UINT64_MAX - 9) / 10)
             return false;
         m = m * 10 + (uint64_t)(v.p[i] - '0');
@@ -142,61 +85,185 @@ kw_iter kw_iter_begin(kw_val container)
     return (kw_iter){ container.p + 1, container.p + container.n - 1, t == KW_OBJECT };
 }
 
-/* The next item of either kind of container: an element, or a member's key. */
-static bool next_item(kw_iter *it, kw_val *elem)
+/* The next item of a container's contents [p, end): the value (array) or the
+ * key (object) after an optional comma.  NULL at the end or on anything that
+ * is not a value. */
+static inline const char *next_item(const char *p, const char *end, kw_val *item)
 {
-    if (!it->p)
-        return false;
-    const char *p = skip_ws(it->p, it->end);
-    if (p < it->end && *p == ',')
-        p = skip_ws(p + 1, it->end);
-    if (p >= it->end) {
-        it->p = NULL;
-        return false;
-    }
-    const char *e = skip_value(p, it->end);
-    if (e <= p) {   /* not a value: only text that kw_parse did not check */
-        it->p = NULL;
-        return false;
-    }
-    *elem = (kw_val){ p, (size_t)(e - p) };
-    it->p = e;
-    return true;
+    p = scan_ws(p, end);
+    if (p < end && *p == ',')
+        p = scan_ws(p + 1, end);
+    if (p >= end)
+        return NULL;
+    const char *e = scan_value_end(p, end);
+    if (e)
+        *item = (kw_val){ p, (size_t)(e - p) };
+    return e;
+}
+
+/* One member of an object's contents: its key and its value.  NULL at the
+ * end or on malformed text. */
+typedef struct member {
+    kw_val key, value;
+} member;
+
+static inline const char *next_member(const char *p, const char *end, member *m)
+{
+    p = scan_ws(p, end);
+    if (p < end && *p == ',')
+        p = scan_ws(p + 1, end);
+    if (p >= end || *p != '"')
+        return NULL;
+    const char *k = p;
+    p = scan_string_end(p, end);
+    if (!p)
+        return NULL;
+    m->key = (kw_val){ k, (size_t)(p - k) };
+    if (p < end && *p == ':')   /* compact text: no blanks to skip */
+        p++;
+    else if ((p = scan_ws(p, end)) < end && *p == ':')
+        p++;
+    else
+        return NULL;
+    p = scan_ws(p, end);
+    if (p >= end)
+        return NULL;
+    const char *e = scan_value_end(p, end);
+    if (e)
+        m->value = (kw_val){ p, (size_t)(e - p) };
+    return e;
 }
 
 bool kw_next(kw_iter *it, kw_val *elem)
 {
-    return !it->object && next_item(it, elem);
+    if (!it->p || it->object)
+        return false;
+    it->p = next_item(it->p, it->end, elem);
+    return it->p != NULL;
 }
 
 bool kw_next_member(kw_iter *it, kw_val *key, kw_val *value)
 {
-    kw_val k;
-    if (!it->object || !next_item(it, &k))
+    member m;
+    if (!it->p || !it->object)
         return false;
-    const char *p = skip_ws(it->p, it->end);   /* at ':' */
-    p = skip_ws(p + 1, it->end);
-    const char *e = skip_value(p, it->end);
-    *key = k;
-    *value = (kw_val){ p, (size_t)(e - p) };
-    it->p = e;
+    it->p = next_member(it->p, it->end, &m);
+    if (!it->p)
+        return false;
+    *key = m.key;
+    *value = m.value;
     return true;
 }
 
+/* Whether a member's key is key[0..n) (plain: key holds no backslash).  Most
+ * keys are settled by their raw length and bytes, without a call; only a
+ * key that may hold escapes is decoded. */
+static inline bool key_is(kw_val k, const char *key, size_t n, bool plain)
+{
+    size_t raw = k.n - 2;
+    const char *r = k.p + 1;
+    if (raw == n) {
+        for (size_t i = 0; i < n; i++)
+            if (r[i] != key[i])
+                return false;
+        return plain || kw_str_eqn(k, key, n);   /* equal bytes: equal text unless escaped */
+    }
+    /* longer raw text can only decode to key through escapes */
+    if (raw < n || (n > 0 && r[0] != key[0] && r[0] != '\\'))
+        return false;
+    for (size_t i = 0; i < raw; i++)
+        if (r[i] == '\\')
+            return kw_str_eqn(k, key, n);
+    return false;
+}
+
+/* strlen, and whether the key holds a backslash */
+static size_t key_len(const char *key, bool *plain)
+{
+    size_t n = 0;
+    *plain = true;
+    for (; key[n]; n++)
+        if (key[n] == '\\')
+            *plain = false;
+    return n;
+}
+
 /* Member named key[0..n) of an object. */
-static kw_val get_n(kw_val obj, const char *key, size_t n)
+static kw_val get_n(kw_val obj, const char *key, size_t n, bool plain)
 {
     if (kw_typeof(obj) != KW_OBJECT)
         return KW_NONE;
-    kw_iter it = kw_iter_begin(obj);
-    kw_val k, v;
-    while (kw_next_member(&it, &k, &v))
-        if (kw_str_eqn(k, key, n))
-            return v;
+    const char *p = obj.p + 1, *end = obj.p + obj.n - 1;
+    member m;
+    while ((p = next_member(p, end, &m)))
+        if (key_is(m.key, key, n, plain))
+            return m.value;
     return KW_NONE;
 }
 
-kw_val kw_get(kw_val obj, const char *key) { return get_n(obj, key, strlen(key)); }
+kw_val kw_get(kw_val obj, const char *key)
+{
+    bool plain;
+    size_t n = key_len(key, &plain);
+    return get_n(obj, key, n, plain);
+}
+
+size_t kw_get_many(kw_val obj, const char *const *keys, size_t n, kw_val *out)
+{
+    size_t lens[KW_GET_MANY_MAX], found = 0;
+    bool plain[KW_GET_MANY_MAX];
+    for (size_t i = KW_GET_MANY_MAX; i < n; i++)   /* beyond the limit: correct, not faster */
+        if (kw_present(out[i] = kw_get(obj, keys[i])))
+            found++;
+    if (n > KW_GET_MANY_MAX)
+        n = KW_GET_MANY_MAX;
+    for (size_t i = 0; i < n; i++) {
+        out[i] = KW_NONE;
+        lens[i] = key_len(keys[i], &plain[i]);
+    }
+    if (kw_typeof(obj) != KW_OBJECT)
+        return found;
+    const char *p = obj.p + 1, *end = obj.p + obj.n - 1;
+    member m;
+    size_t want = found + n;
+    while (found < want && (p = next_member(p, end, &m)))
+        for (size_t i = 0; i < n; i++)
+            if (!out[i].p && key_is(m.key, keys[i], lens[i], plain[i])) {
+                out[i] = m.value;   /* the first member of that name, as kw_get */
+                found++;
+                break;
+            }
+    return found;
+}
+
+kw_val json_last_member(kw_val obj, const char *key)
+{
+    if (kw_typeof(obj) != KW_OBJECT)
+        return KW_NONE;
+    size_t n = strlen(key);
+    const char *start = obj.p + 1, *close = obj.p + obj.n - 1;
+    /* Candidates are `"key"` followed by ':' and preceded by '{' or ',':
+     * a key, not text inside a string.  A candidate whose value ends right
+     * before the closing brace is a member of this object, not of one nested
+     * in it (that one would be followed by its own closing bracket too). */
+    for (const char *q = close - 1; q - start >= (ptrdiff_t)n + 1; q--) {
+        if (*q != '"' || q[-(ptrdiff_t)n - 1] != '"' || memcmp(q - n, key, n) != 0)
+            continue;
+        const char *before = q - n - 1;
+        while (before > start && scan_is_ws(before[-1]))
+            before--;
+        if (before > start && before[-1] != ',')
+            continue;
+        const char *p = scan_ws(q + 1, close);
+        if (p >= close || *p != ':')
+            continue;
+        p = scan_ws(p + 1, close);
+        const char *e = p < close ? scan_value_end(p, close) : NULL;
+        if (e && scan_ws(e, close) == close)
+            return (kw_val){ p, (size_t)(e - p) };
+    }
+    return KW_NONE;
+}
 
 kw_val kw_at(kw_val arr, size_t i)
 {
@@ -229,16 +296,18 @@ kw_val kw_path(kw_val v, const char *path)
 {
     while (*path && v.p) {
         size_t n = 0, digits = 0, index = 0;
+        bool plain = true;
         for (; path[n] && path[n] != '.'; n++) {
-            if (is_digit(path[n])) {
+            if (scan_is_digit(path[n])) {
                 digits++;
                 index = index * 10 + (size_t)(path[n] - '0');
             }
+            plain = plain && path[n] != '\\';
         }
         if (kw_typeof(v) == KW_ARRAY && n > 0 && digits == n)
             v = kw_at(v, index);
         else
-            v = get_n(v, path, n);
+            v = get_n(v, path, n, plain);
         path += n + (path[n] == '.');
     }
     return v;
@@ -246,50 +315,88 @@ kw_val kw_path(kw_val v, const char *path)
 
 /* ---- strings ----------------------------------------------------------------- */
 
-/* Decodes the escape at p (after the backslash) into out; returns bytes written
- * and advances *pp past the escape. */
-static size_t decode_escape(const char **pp, char out[4])
+static int hexval(char ch)
+{
+    if (ch >= '0' && ch <= '9') return ch - '0';
+    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
+    return -1;
+}
+
+/* The 4 hex digits at p[0..4) (the caller checked they are there), or -1. */
+static int hex4(const char *p)
+{
+    int v = 0;
+    for (int i = 0; i < 4; i++) {
+        int h = hexval(p[i]);
+        if (h < 0)
+            return -1;
+        v = v * 16 + h;
+    }
+    return v;
+}
+
+static size_t utf8_put(unsigned cp, char out[4])
+{
+    if (cp < 0x80) { out[0] = (char)cp; return 1; }
+    if (cp < 0x800) {
+        out[0] = (char)(0xc0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3f));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xe0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        out[2] = (char)(0x80 | (cp & 0x3f));
+        return 3;
+    }
+    out[0] = (char)(0xf0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+    out[3] = (char)(0x80 | (cp & 0x3f));
+    return 4;
+}
+
+/* Decodes the escape at *pp (just after the backslash, before end) into out;
+ * returns the bytes written and advances *pp, or returns 0 for an escape that
+ * is not JSON.  A surrogate that is not half of a pair decodes to U+FFFD, as
+ * Go's encoding/json does. */
+static size_t decode_escape(const char **pp, const char *end, char out[4])
 {
     const char *p = *pp;
     char e = *p++;
-    unsigned cp;
+    int cp;
     switch (e) {
-    case 'b': out[0] = '\b'; *pp = p; return 1;
-    case 'f': out[0] = '\f'; *pp = p; return 1;
-    case 'n': out[0] = '\n'; *pp = p; return 1;
-    case 'r': out[0] = '\r'; *pp = p; return 1;
-    case 't': out[0] = '\t'; *pp = p; return 1;
+    case '"': case '\\': case '/': cp = e; break;
+    case 'b': cp = '\b'; break;
+    case 'f': cp = '\f'; break;
+    case 'n': cp = '\n'; break;
+    case 'r': cp = '\r'; break;
+    case 't': cp = '\t'; break;
     case 'u':
-        cp = (unsigned)hex4(p);
+        cp = end - p >= 4 ? hex4(p) : -1;
+        if (cp < 0)
+            return 0;
         p += 4;
-        if (cp >= 0xd800 && cp <= 0xdbff) {   /* validated: a low surrogate follows */
-            unsigned lo = (unsigned)hex4(p + 2);
-            cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-            p += 6;
+        if (cp >= 0xd800 && cp <= 0xdfff) {
+            int lo = cp <= 0xdbff && end - p >= 6 && p[0] == '\\' && p[1] == 'u' ? hex4(p + 2) : -1;
+            if (lo >= 0xdc00 && lo <= 0xdfff) {
+                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+                p += 6;
+            } else {
+                cp = 0xfffd;
+            }
         }
-        *pp = p;
-        if (cp < 0x80) { out[0] = (char)cp; return 1; }
-        if (cp < 0x800) {
-            out[0] = (char)(0xc0 | (cp >> 6));
-            out[1] = (char)(0x80 | (cp & 0x3f));
-            return 2;
-        }
-        if (cp < 0x10000) {
-            out[0] = (char)(0xe0 | (cp >> 12));
-            out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-            out[2] = (char)(0x80 | (cp & 0x3f));
-            return 3;
-        }
-        out[0] = (char)(0xf0 | (cp >> 18));
-        out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-        out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-        out[3] = (char)(0x80 | (cp & 0x3f));
-        return 4;
-    default: out[0] = e; *pp = p; return 1;   /* \" \\ \/ */
+        break;
+    default:
+        return 0;
     }
+    *pp = p;
+    return utf8_put((unsigned)cp, out);
 }
 
-/* Calls back with each decoded chunk of string s; stops when cb returns false. */
+/* Calls back with each decoded chunk of string s; stops when cb returns false
+ * or at an escape that is not JSON (returning false). */
 typedef bool (*chunk_fn)(void *ctx, const char *s, size_t n);
 
 static bool decode(kw_val s, chunk_fn cb, void *ctx)
@@ -304,12 +411,16 @@ static bool decode(kw_val s, chunk_fn cb, void *ctx)
             break;
         p = bs + 1;
         char tmp[4];
-        size_t n = decode_escape(&p, tmp);
-        if (!cb(ctx, tmp, n))
+        size_t n = p < end ? decode_escape(&p, end, tmp) : 0;
+        if (n == 0 || !cb(ctx, tmp, n))
             return false;
     }
     return true;
 }
+
+/* A string value: starts and ends with a quote (views from the reader always
+ * do; this guards views a caller made up). */
+static bool is_string(kw_val s) { return kw_typeof(s) == KW_STRING && s.n >= 2 && s.p[s.n - 1] == '"'; }
 
 typedef struct cmp_ctx {
     const char *lit;
@@ -328,7 +439,7 @@ static bool cmp_chunk(void *ctx, const char *s, size_t n)
 
 bool kw_str_eqn(kw_val s, const char *lit, size_t n)
 {
-    if (kw_typeof(s) != KW_STRING)
+    if (!is_string(s))
         return false;
     /* Escapes only make the text longer than what it decodes to, so the
      * lengths settle most comparisons without looking at the bytes. */
@@ -355,32 +466,43 @@ static bool count_chunk(void *ctx, const char *s, size_t n)
 size_t kw_str_len(kw_val s)
 {
     size_t n = 0;
-    if (kw_typeof(s) == KW_STRING)
+    if (is_string(s))
         decode(s, count_chunk, &n);
     return n;
 }
 
+typedef struct copy_ctx {
+    char *dst;
+    size_t left;   /* what kw_str_len counted: decoding stops at the same place */
+} copy_ctx;
+
 static bool copy_chunk(void *ctx, const char *s, size_t n)
 {
-    char **dst = ctx;
-    memcpy(*dst, s, n);
-    *dst += n;
+    copy_ctx *c = ctx;
+    if (n > c->left)
+        return false;
+    memcpy(c->dst, s, n);
+    c->dst += n;
+    c->left -= n;
     return true;
 }
 
 char *kw_str(kw_val s)
 {
     size_t n = kw_str_len(s);
-    char *out = kw_alloc(n + 1), *w = out;
-    if (kw_typeof(s) == KW_STRING)
-        decode(s, copy_chunk, &w);
+    char *out = kw_alloc(n + 1);
+    copy_ctx c = { out, n };
+    if (is_string(s))
+        decode(s, copy_chunk, &c);
     return out;
 }
 
-bool kw_equal(kw_val a, kw_val b)
+enum { MAX_EQUAL_DEPTH = 256 };
+
+static bool equal(kw_val a, kw_val b, int depth)
 {
     kw_type t = kw_typeof(a);
-    if (t != kw_typeof(b))
+    if (t != kw_typeof(b) || depth > MAX_EQUAL_DEPTH)
         return false;
     switch (t) {
     case KW_ABSENT:
@@ -401,7 +523,7 @@ bool kw_equal(kw_val a, kw_val b)
                 return false;
             if (!ha)
                 return true;
-            if (!kw_equal(ea, eb))
+            if (!equal(ea, eb, depth + 1))
                 return false;
         }
     }
@@ -411,7 +533,7 @@ bool kw_equal(kw_val a, kw_val b)
         kw_iter it = kw_iter_begin(a);
         kw_val k, v;
         while (kw_next_member(&it, &k, &v))
-            if (!kw_equal(v, kw_get(b, kw_str(k))))
+            if (!equal(v, kw_get(b, kw_str(k)), depth + 1))
                 return false;
         return true;
     }
@@ -419,6 +541,8 @@ bool kw_equal(kw_val a, kw_val b)
         return a.n == b.n && memcmp(a.p, b.p, a.n) == 0;
     }
 }
+
+bool kw_equal(kw_val a, kw_val b) { return equal(a, b, 0); }
 
 bool kw_contains(kw_val arr, kw_val v)
 {

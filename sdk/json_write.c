@@ -54,6 +54,25 @@ void kw_buf_int(kw_buf *b, int64_t v)
     kw_buf_put(b, tmp + i, sizeof tmp - i);
 }
 
+/* Length of the valid UTF-8 sequence at s[0..left), 0 if there is none. */
+static size_t utf8_len(const unsigned char *s, size_t left)
+{
+    unsigned char c = s[0];
+    size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xc2 && c <= 0xdf ? 2 : 0;
+    if (n == 0 || left < n)
+        return 0;
+    unsigned cp = c & (0x7f >> n);
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3f);
+    }
+    static const unsigned min[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+    return cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ? 0 : n;
+}
+
+/* Strings read from a payload are not validated, so invalid UTF-8 becomes
+ * U+FFFD here (as Go's encoding/json does): the output is always JSON. */
 void kw_buf_json_str(kw_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
@@ -61,8 +80,15 @@ void kw_buf_json_str(kw_buf *b, const char *s, size_t n)
     size_t run = 0;   /* bytes copied verbatim in one go */
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
+        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80)
             continue;
+        if (c >= 0x80) {
+            size_t len = utf8_len((const unsigned char *)s + i, n - i);
+            if (len) {
+                i += len - 1;
+                continue;
+            }
+        }
         kw_buf_put(b, s + run, i - run);
         run = i + 1;
         switch (c) {
@@ -71,10 +97,13 @@ void kw_buf_json_str(kw_buf *b, const char *s, size_t n)
         case '\n': kw_buf_put(b, "\\n", 2); break;
         case '\r': kw_buf_put(b, "\\r", 2); break;
         case '\t': kw_buf_put(b, "\\t", 2); break;
-        default: {
-            char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-            kw_buf_put(b, u, 6);
-        }
+        default:
+            if (c >= 0x80) {
+                kw_buf_put(b, "\xef\xbf\xbd", 3);   /* U+FFFD */
+            } else {
+                char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+                kw_buf_put(b, u, 6);
+            }
         }
     }
     kw_buf_put(b, s + run, n - run);

@@ -15,10 +15,13 @@ kw_val kw_pod_template(kw_val request)
     static const char *const templated[] = {
         "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "ReplicationController", "Job",
     };
-    kw_val object = kw_request_object(request);
+    static const char *const names[] = { "kind", "object" };
+    kw_val found[2];
+    kw_get_many(request, names, 2, found);   /* one pass over the request */
+    kw_val object = found[1];
     if (kw_typeof(object) != KW_OBJECT)
         return KW_NONE;
-    kw_val kind = kw_path(request, "kind.kind");
+    kw_val kind = kw_get(found[0], "kind");
     if (kw_str_eq(kind, "Pod"))
         return object;
     for (size_t i = 0; i < sizeof templated / sizeof templated[0]; i++)

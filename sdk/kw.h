@@ -12,8 +12,9 @@
  * (kw_accept, kw_reject, kw_mutate / kw_settings_valid, kw_settings_invalid).
  *
  * JSON is read in place: a kw_val is a view (pointer + length) into the
- * payload the host sent, which the SDK has validated once on arrival, so
- * lookups never copy and never fail on malformed text.  Memory comes from a
+ * payload the host sent.  The payload is not validated as a whole (the host
+ * wrote it); the reader is safe on any bytes instead: malformed parts read as
+ * absent, lookups never copy and never read outside the view.  Memory comes from a
  * per-call arena (kw_alloc) that is released when the call returns: a policy
  * never frees anything.  See docs/sdk.md.
  */
@@ -44,7 +45,7 @@ typedef enum {
     KW_NULL, KW_BOOL, KW_NUMBER, KW_STRING, KW_ARRAY, KW_OBJECT
 } kw_type;
 
-/* A JSON value inside validated text: p points at its first byte, n is its
+/* A JSON value inside some text: p points at its first byte, n is its
  * length.  p == NULL means "absent". */
 typedef struct kw_val {
     const char *p;
@@ -53,12 +54,16 @@ typedef struct kw_val {
 
 #define KW_NONE ((kw_val){ NULL, 0 })
 
-/* Checks that text[0..len) is exactly one JSON value (RFC 8259, depth <= 256).
- * On success *out views it (without surrounding blanks) and 0 is returned;
- * otherwise -1 and err holds "<what> at offset <n>".  It also indexes the
- * text for fast lookups until the arena is reset: the text must stay alive
- * and unchanged meanwhile (the payload of a call always does). */
+/* Checks that text[0..len) is exactly one JSON value (RFC 8259, UTF-8,
+ * depth <= 256).  On success *out views it (without surrounding blanks) and 0
+ * is returned; otherwise -1 and err holds "<what> at offset <n>".  For text
+ * of unknown origin whose errors must be reported; reading does not need it. */
 int kw_parse(const char *text, size_t len, kw_val *out, char *err, size_t errlen);
+
+/* A view of text[0..len) as one JSON value, without validating it: blanks
+ * around it dropped; KW_NONE when it is empty or its first and last bytes do
+ * not open and close one value.  What is inside is checked as it is read. */
+kw_val kw_view(const char *text, size_t len);
 
 kw_type kw_typeof(kw_val v);
 static inline bool kw_present(kw_val v) { return v.p != NULL; }
@@ -71,6 +76,12 @@ bool kw_int(kw_val v, int64_t *out);
 
 /* Member `key` of an object (absent if v is not an object or has no such key). */
 kw_val kw_get(kw_val obj, const char *key);
+/* Several members of an object in one pass over it: out[i] = member keys[i]
+ * (absent if missing), for up to KW_GET_MANY_MAX keys; returns how many were
+ * found.  Prefer it to several kw_get calls on a large object: each kw_get of
+ * a missing key reads the whole object. */
+enum { KW_GET_MANY_MAX = 16 };
+size_t kw_get_many(kw_val obj, const char *const *keys, size_t n, kw_val *out);
 /* Dotted path of member names, e.g. "spec.template.spec"; a segment made of
  * digits indexes an array ("spec.containers.0.name"). */
 kw_val kw_path(kw_val v, const char *path);
@@ -99,7 +110,8 @@ bool kw_str_eqn(kw_val s, const char *lit, size_t n);
 char *kw_str(kw_val s);
 /* Length of the decoded string (0 when v is not a string). */
 size_t kw_str_len(kw_val s);
-/* Structural equality (object member order ignored, numbers compared by text). */
+/* Structural equality (object member order ignored, numbers compared by text;
+ * values nested deeper than 256 levels compare unequal). */
 bool kw_equal(kw_val a, kw_val b);
 
 /* Whether array `arr` has an element equal to v / to the string s. */

@@ -9,6 +9,9 @@
  * __guest_call on a fresh copy of that snapshot.
  */
 #include "kw.h"
+#include "arena.h"
+#include "json_memo.h"
+#include "json_scan.h"
 #include "wapc_imports.h"
 
 #include <string.h>
@@ -81,6 +84,16 @@ bool kw_mutate(kw_val mutated)
 {
     if (!kw_present(mutated))
         return kw_fail("policy produced no mutated object");
+    /* The object is spliced from the request, which was not validated: a
+     * malformed request must give an error, not a malformed response. */
+    kw_val checked;
+    char err[96];
+    if (kw_parse(mutated.p, mutated.n, &checked, err, sizeof err) != 0) {
+        kw_buf b = { 0 };
+        kw_buf_puts(&b, "invalid mutated object (is the request malformed?): ");
+        kw_buf_puts(&b, err);
+        return kw_fail(kw_buf_cstr(&b));
+    }
     kw_writer w = { 0 };
     kw_w_obj(&w);
     kw_w_key(&w, "accepted");
@@ -143,15 +156,35 @@ static bool parse_payload(const char *payload, size_t len, const char *what, kw_
     return kw_fail(kw_buf_cstr(&b));
 }
 
+/* The request and settings of a ValidationRequest.  Hosts write settings
+ * last, so they are looked for from the end first: one forward pass would
+ * have to step over the whole request to reach them. */
+static void validation_members(kw_val root, kw_val *request, kw_val *settings)
+{
+    *settings = json_last_member(root, "settings");
+    if (kw_present(*settings)) {
+        *request = kw_get(root, "request");
+        return;
+    }
+    static const char *const names[] = { "request", "settings" };
+    kw_val found[2];
+    kw_get_many(root, names, 2, found);
+    *request = found[0];
+    *settings = found[1];
+}
+
+/* The payload comes from the host's JSON writer and is not validated here:
+ * the reader is safe on any bytes, and what is malformed reads as absent. */
 static bool op_validate(const char *payload, size_t len)
 {
-    kw_val root;
-    if (!parse_payload(payload, len, "ValidationRequest", &root))
-        return false;
-    kw_val request = kw_get(root, "request");
+    kw_val root = kw_view(payload, len);
+    json_memo_start(payload, len);
+    if (kw_typeof(root) != KW_OBJECT)
+        return kw_fail("invalid ValidationRequest: not a JSON object");
+    kw_val request, settings;
+    validation_members(root, &request, &settings);
     if (!kw_present(request))
         return kw_fail("invalid ValidationRequest: missing field `request`");
-    kw_val settings = kw_get(root, "settings");
     if (kw_typeof(settings) != KW_OBJECT)
         settings = empty_settings;
     return validate_fn(request, settings);
@@ -226,9 +259,13 @@ __attribute__((export_name("wapc_init"))) void wapc_init(void)
 
 __attribute__((export_name("__guest_call"))) int guest_call(size_t op_len, size_t len)
 {
-    char *op = kw_alloc(op_len + 1);
-    char *payload = kw_alloc(len + 1);
+    /* not zeroed: the host writes every byte (a terminator is added for
+     * callers that like one) */
+    char *op = kw_alloc_uninit(op_len + 1);
+    char *payload = kw_alloc_uninit(len + 1);
     wapc_guest_request(op, payload);
+    op[op_len] = '\0';
+    payload[len] = '\0';
     return kw_dispatch(op, op_len, payload, len);
 }
 #else

@@ -20,14 +20,18 @@ static bool any_privileged(kw_val containers)
 
 static bool validate(kw_val request, kw_val settings)
 {
-    kw_val spec = kw_pod_spec(request);
-    if (any_privileged(kw_get(spec, "containers")))
+    /* one pass over the PodSpec finds all three lists (a missing list would
+     * otherwise cost a pass of its own) */
+    static const char *const lists[] = { "containers", "initContainers", "ephemeralContainers" };
+    static const char *const skips[] = { "skip_init_containers", "skip_ephemeral_containers" };
+    kw_val spec_lists[3], skip[2];
+    kw_get_many(kw_pod_spec(request), lists, 3, spec_lists);
+    kw_get_many(settings, skips, 2, skip);
+    if (any_privileged(spec_lists[0]))
         return kw_reject("Privileged container is not allowed", 0);
-    if (!kw_bool(kw_get(settings, "skip_init_containers"), false) &&
-        any_privileged(kw_get(spec, "initContainers")))
+    if (!kw_bool(skip[0], false) && any_privileged(spec_lists[1]))
         return kw_reject("Privileged init container is not allowed", 0);
-    if (!kw_bool(kw_get(settings, "skip_ephemeral_containers"), false) &&
-        any_privileged(kw_get(spec, "ephemeralContainers")))
+    if (!kw_bool(skip[1], false) && any_privileged(spec_lists[2]))
         return kw_reject("Privileged ephemeral container is not allowed", 0);
     return kw_accept();
 }

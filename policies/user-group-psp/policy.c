@@ -91,7 +91,7 @@ typedef struct pod_edits {
 
 static bool same_text(kw_val v, const char *json)
 {
-    return v.n == strlen(json) && memcmp(v.p, json, v.n) == 0;
+    return kw_present(v) && v.n == strlen(json) && memcmp(v.p, json, v.n) == 0;
 }
 
 static void pod_set(pod_edits *e, const char *key, const char *json)

@@ -118,11 +118,16 @@ int kw_native_call(const char *op, const char *payload, size_t len, char **out)
     call.logs_len = 0;
     if (call.logs)
         call.logs[0] = '\0';
-    /* the same path __guest_call takes: copy in, dispatch */
+    /* the same path __guest_call takes: copy in, dispatch.  The payload gets
+     * a buffer of exactly its size, so that a read past its end is caught by
+     * the sanitizers. */
     char *op_buf = kw_alloc(call.op_len + 1);
-    char *payload_buf = kw_alloc(len + 1);
+    char *payload_buf = malloc(len ? len : 1);
+    if (!payload_buf)
+        abort();
     wapc_guest_request(op_buf, payload_buf);
     int ok = kw_dispatch(op_buf, call.op_len, payload_buf, len);
+    free(payload_buf);
     free(call.host_reply);
     call.host_reply = NULL;
     call.host_reply_len = 0;

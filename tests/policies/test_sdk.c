@@ -88,6 +88,48 @@ static void test_strings(void)
     CHECK(!kw_contains_str(parse("[\"x\",\"y\"]"), "z"));
 }
 
+/* Reading without validation: malformed text reads as absent, never past the view. */
+static kw_val view_of(const char *text) { return (kw_val){ text, strlen(text) }; }
+
+static void test_unvalidated(void)
+{
+    CHECK_INT(kw_view(" {\"a\":1} \n", 10).n, 7);
+    CHECK(!kw_present(kw_view("{\"a\":", 5)));
+    CHECK(!kw_present(kw_view("", 0)));
+    CHECK(!kw_present(kw_view("tru", 3)));
+    static const char *const broken[] = {
+        "{\"a\":[1,2", "{\"a\" 1}", "{\"a\":\"x}", "{\"a\":tru}", "{\"a\":1,,\"b\":2}", "{a:1}", "[1,{\"x\":]",
+        "{\"a\":\"\\\"}", "{\"\\", "{\"a\":-}",
+    };
+    for (size_t i = 0; i < sizeof broken / sizeof broken[0]; i++) {
+        kw_val v = view_of(broken[i]);
+        kw_val k, e;
+        kw_iter it = kw_iter_begin(v);
+        size_t n = 0;
+        while (kw_next_member(&it, &k, &e) || kw_next(&it, &e))
+            CHECK(++n < 10 && e.p >= v.p && e.p + e.n <= v.p + v.n);
+        CHECK(!kw_present(kw_get(v, "b")));
+    }
+    kw_val doc = view_of("{\"x\":{\"a\":[1,\"]\"]},\"y\":2,\"x\":3,\"z\":\"s\"}");
+    static const char *const keys[] = { "z", "x", "missing" };
+    kw_val out[3];
+    CHECK_INT(kw_get_many(doc, keys, 3, out), 2);
+    CHECK(kw_str_eq(out[0], "s") && kw_typeof(out[1]) == KW_OBJECT && !kw_present(out[2]));
+    CHECK_INT(kw_len(kw_path(out[1], "a")), 2);   /* the ']' inside the string is not a bracket */
+    CHECK_STR(kw_str(view_of("\"a\\xb\"")), "a");                   /* stops at a bad escape */
+    CHECK(!kw_str_eq(view_of("\"a\\xb\""), "axb"));
+    CHECK_STR(kw_str(view_of("\"\\ud800x\"")), "\xef\xbf\xbdx");      /* lone surrogate: U+FFFD */
+    CHECK_STR(kw_str(view_of("\"\\u12\"")), "");                      /* short \u escape */
+    char deep[2001];
+    memset(deep, '[', 1000);
+    memset(deep + 1000, ']', 1000);
+    deep[2000] = '\0';
+    CHECK(!kw_equal(view_of(deep), view_of(deep)));   /* too deep to compare, no crash */
+    kw_writer w = { 0 };
+    kw_w_str(&w, "ok \xc3\xa9 bad \xff\xc3 end");
+    CHECK_STR(kw_buf_cstr(&w.buf), "\"ok \xc3\xa9 bad \xef\xbf\xbd\xef\xbf\xbd end\"");
+}
+
 static void test_writer(void)
 {
     kw_writer w = { 0 };
@@ -211,6 +253,7 @@ int main(void)
     test_parse_errors();
     test_navigation();
     test_strings();
+    test_unvalidated();
     test_writer();
     test_splice();
     test_regex();
