@@ -1,9 +1,9 @@
 /*
  * policy.h - policy evaluation: load Kubewarden policy modules (waPC or WASI),
  * validate their settings, evaluate admission requests in a fresh sandbox each
- * time, and build the AdmissionResponse.  Nothing here knows about HTTP: the
- * embedder (policy-server, kwctl) owns transport, logging and post-processing
- * (monitor mode, mutation gate, custom messages: spec §1.8).
+ * time, build the AdmissionResponse and post-process it (monitor mode, mutation
+ * gate, custom messages: spec §1.8).  Nothing here knows about HTTP: the
+ * embedder (policy-server, kwctl) owns transport and logging.
  *
  * Objects, from long-lived to per-request:
  *
@@ -259,6 +259,26 @@ int policy_response_add_cause(json_arena *a, policy_response *r, const char *rea
 void policy_response_write(json_buf *b, const policy_response *r);
 /* Writes {"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{...}}. */
 void policy_review_write(json_buf *b, const policy_response *r);
+
+/*
+ * Spec §1.8 step 5, what the policy-server applies to a /validate (and
+ * /validate_raw) verdict and kwctl to a policy of a CR file, in this order:
+ *   a. monitor: allowed, no patch, no status (warnings and auditAnnotations kept);
+ *   b. not allowed to mutate and a patch: a rejection without code, "Request
+ *      rejected by policy <policy_id>. The policy attempted to mutate ...";
+ *   c. rejected and a custom message: that message, the previous one (or "")
+ *      appended as a cause, code and other causes kept.
+ * Logs nothing (a monitor-mode caller logs the would-be response first).
+ * -1 out of memory.
+ */
+typedef struct policy_postprocess {
+    const char *policy_id;              /* named in the mutation-gate message */
+    bool monitor;                       /* policyMode monitor */
+    bool allowed_to_mutate;
+    const char *custom_message;         /* NULL: none */
+} policy_postprocess;
+
+int policy_response_postprocess(json_arena *a, policy_response *r, const policy_postprocess *how);
 
 /* The rejection texts embedders also need (spec §1.8, §1.10). */
 #define POLICY_MSG_TIMEOUT "Policy execution interrupted because it exceeded the allowed execution time"

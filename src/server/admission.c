@@ -1,7 +1,7 @@
 /*
- * admission.c - request bodies in, post-processed verdicts out (see
- * admission.h).  Messages for bad bodies follow upstream's framework (axum +
- * serde) closely, since operators grep for them.
+ * admission.c - request bodies in, error bodies out (see admission.h).
+ * Messages for bad bodies follow upstream's framework (axum + serde) closely,
+ * since operators grep for them.
  */
 #include "admission.h"
 
@@ -220,56 +220,6 @@ bool admission_content_type_ok(const char *ct)
     /* application/<anything>+json, as axum accepts */
     return len > strlen("application/+json") && strncasecmp(ct, "application/", 12) == 0 &&
            strncasecmp(ct + len - 5, "+json", 5) == 0;
-}
-
-/* ---- post-processing (spec §1.8, step 5) -------------------------------------- */
-
-static void clear_status(policy_response *r)
-{
-    r->has_status = false;
-    memset(&r->status, 0, sizeof r->status);
-}
-
-static int mutation_gate(json_arena *a, policy_response *r, const char *policy_id)
-{
-    char text[512];
-    int n = snprintf(text, sizeof text, MSG_MUTATION_REJECTED_FMT, policy_id);
-    const char *message = json_arena_strdup(a, text, n < (int)sizeof text ? (size_t)n : sizeof text - 1);
-    if (!message)
-        return -1;
-    r->allowed = false;
-    r->patch = NULL;
-    clear_status(r);
-    r->has_status = true;
-    r->status.message = message;
-    return 0;
-}
-
-static int custom_message(json_arena *a, policy_response *r, const char *message)
-{
-    const char *previous = r->has_status && r->status.message ? r->status.message : "";
-    if (!r->has_status)
-        clear_status(r);
-    r->has_status = true;
-    r->status.message = message;
-    return policy_response_add_cause(a, r, NULL, previous, NULL);
-}
-
-int admission_postprocess(json_arena *a, policy_response *r, const char *policy_id, policy_mode mode,
-                          bool allowed_to_mutate, const char *message)
-{
-    if (mode == POLICY_MODE_MONITOR) {
-        /* warnings and auditAnnotations are kept */
-        r->allowed = true;
-        r->patch = NULL;
-        clear_status(r);
-        return 0;
-    }
-    if (!allowed_to_mutate && r->patch && mutation_gate(a, r, policy_id))
-        return -1;
-    if (!r->allowed && message)
-        return custom_message(a, r, message);
-    return 0;
 }
 
 void admission_error_body(json_buf *b, const char *message, int status)

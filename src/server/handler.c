@@ -163,8 +163,13 @@ static int evaluate(evaluation *ev)
     if (is_monitor(ev->lp) && log_enabled(SERVER_LOG_INFO))
         log_monitor_verdict(ev);
     const policy_entry *e = ev->lp->entry;
-    return admission_postprocess(a, &ev->resp, e->id, e->mode, e->allowed_to_mutate,
-                                 e->is_group ? NULL : e->message);
+    policy_postprocess how = {
+        .policy_id = e->id,
+        .monitor = e->mode == POLICY_MODE_MONITOR,
+        .allowed_to_mutate = e->allowed_to_mutate,
+        .custom_message = e->is_group ? NULL : e->message,
+    };
+    return policy_response_postprocess(a, &ev->resp, &how);
 }
 
 static void log_request(const evaluation *ev, int http_status)

@@ -1,7 +1,7 @@
 /*
  * test_server_admission.c - request bodies (400/422 and what the policy sees),
- * content types, and the post-processing order of spec §1.8 on the written
- * response JSON.
+ * content types and error bodies.  The post-processing of spec §1.8 is tested
+ * in test_policy_postprocess.c.
  */
 #include "../../src/server/admission.h"
 #include "test.h"
@@ -118,91 +118,6 @@ static void test_content_type(void)
 
 /* ---- post-processing ------------------------------------------------------------- */
 
-static json_buf out;
-
-static const char *written(const policy_response *r)
-{
-    json_buf_reset(&out);
-    policy_response_write(&out, r);
-    return out.data;
-}
-
-static policy_response rejected(const char *message, int code)
-{
-    policy_response r;
-    memset(&r, 0, sizeof r);
-    policy_response_reject(&r, "u1", message, code);
-    return r;
-}
-
-static policy_response mutated(void)
-{
-    policy_response r;
-    memset(&r, 0, sizeof r);
-    r.uid = "u1";
-    r.allowed = true;
-    r.patch = "W10=";
-    return r;
-}
-
-static void test_postprocess(void)
-{
-    /* monitor: accept, drop patch and status, keep warnings */
-    policy_response r = rejected("no privileged containers", 400);
-    json_error e;
-    r.warnings = json_parse(arena, "[\"w\"]", 5, &e);
-    CHECK_INT(admission_postprocess(arena, &r, "p", POLICY_MODE_MONITOR, false, "custom"), 0);
-    CHECK_STR(written(&r), "{\"uid\":\"u1\",\"allowed\":true,\"auditAnnotations\":null,\"warnings\":[\"w\"]}");
-    r = mutated();
-    CHECK_INT(admission_postprocess(arena, &r, "p", POLICY_MODE_MONITOR, false, NULL), 0);
-    CHECK_STR(written(&r), "{\"uid\":\"u1\",\"allowed\":true,\"auditAnnotations\":null,\"warnings\":null}");
-
-    /* protect + allowed to mutate: patch kept */
-    r = mutated();
-    CHECK_INT(admission_postprocess(arena, &r, "p", POLICY_MODE_PROTECT, true, "custom"), 0);
-    CHECK_STR(written(&r), "{\"uid\":\"u1\",\"allowed\":true,\"patchType\":\"JSONPatch\",\"patch\":\"W10=\","
-                           "\"auditAnnotations\":null,\"warnings\":null}");
-
-    /* mutation gate */
-    r = mutated();
-    CHECK_INT(admission_postprocess(arena, &r, "psp-capabilities", POLICY_MODE_PROTECT, false, NULL), 0);
-    CHECK_STR(written(&r), "{\"uid\":\"u1\",\"allowed\":false,\"status\":{\"message\":\"Request rejected by policy "
-                           "psp-capabilities. The policy attempted to mutate the request, but it is currently "
-                           "configured to not allow mutations.\"},\"auditAnnotations\":null,\"warnings\":null}");
-
-    /* mutation gate, then the custom message wraps the gate's text */
-    r = mutated();
-    CHECK_INT(admission_postprocess(arena, &r, "p", POLICY_MODE_PROTECT, false, "custom"), 0);
-    CHECK(strstr(written(&r), "\"status\":{\"message\":\"custom\",\"details\":{\"causes\":[{\"reason\":null,"
-                              "\"message\":\"Request rejected by policy p.") != NULL);
-
-    /* custom message: code kept, original message as a cause */
-    r = rejected("Privileged container is not allowed", 400);
-    CHECK_INT(admission_postprocess(arena, &r, "p", POLICY_MODE_PROTECT, false, "My custom error message"), 0);
-    CHECK_STR(written(&r), "{\"uid\":\"u1\",\"allowed\":false,\"status\":{\"message\":\"My custom error message\","
-                           "\"details\":{\"causes\":[{\"reason\":null,\"message\":\"Privileged container is not "
-                           "allowed\",\"field\":null}]},\"code\":400},\"auditAnnotations\":null,\"warnings\":null}");
-
-    /* custom message on a rejection without status: "" becomes the cause */
-    memset(&r, 0, sizeof r);
-    r.uid = "u1";
-    CHECK_INT(admission_postprocess(arena, &r, "p", POLICY_MODE_PROTECT, false, "m"), 0);
-    CHECK(strstr(written(&r), "\"causes\":[{\"reason\":null,\"message\":\"\",\"field\":null}]") != NULL);
-
-    /* accepted responses are left alone by the custom message */
-    memset(&r, 0, sizeof r);
-    r.uid = "u1";
-    r.allowed = true;
-    CHECK_INT(admission_postprocess(arena, &r, "p", POLICY_MODE_PROTECT, false, "m"), 0);
-    CHECK_STR(written(&r), "{\"uid\":\"u1\",\"allowed\":true,\"auditAnnotations\":null,\"warnings\":null}");
-
-    /* no custom message: the rejection is unchanged */
-    r = rejected("nope", 0);
-    CHECK_INT(admission_postprocess(arena, &r, "p", POLICY_MODE_PROTECT, false, NULL), 0);
-    CHECK_STR(written(&r), "{\"uid\":\"u1\",\"allowed\":false,\"status\":{\"message\":\"nope\"},"
-                           "\"auditAnnotations\":null,\"warnings\":null}");
-}
-
 static void test_error_body(void)
 {
     json_buf b;
@@ -252,15 +167,12 @@ static void test_mutated_bodies(void)
 int main(void)
 {
     arena = json_arena_new(1 << 16);
-    json_buf_init(&out);
     test_valid_review();
     test_bad_reviews();
     test_raw();
     test_content_type();
-    test_postprocess();
     test_error_body();
     test_mutated_bodies();
     json_arena_free(arena);
-    json_buf_free(&out);
     TEST_DONE();
 }

@@ -12,10 +12,6 @@
 
 #include "kwctl.h"
 
-#define MUTATION_REJECTED \
-    "Request rejected by policy %s. The policy attempted to mutate the request, but it is currently " \
-    "configured to not allow mutations."
-
 typedef struct cr_policy {
     const char *name, *module, *message;
     const json_value *settings, *context_aware;
@@ -28,31 +24,17 @@ bool kwctl_is_crd_file(const char *path)
     return (n > 4 && strcmp(path + n - 4, ".yml") == 0) || (n > 5 && strcmp(path + n - 5, ".yaml") == 0);
 }
 
-/* spec §1.8 5a-5c on a response of this CR. */
+/* spec §1.8 5a-5c on a response of this CR, as the policy-server does. */
 static int postprocess(json_arena *a, policy_response *r, void *ctx)
 {
     const cr_policy *cr = ctx;
-    if (cr->monitor) {                          /* a: monitor accepts, keeps warnings and annotations */
-        r->allowed = true;
-        r->patch = NULL;
-        r->has_status = false;
-        return 0;
-    }
-    if (!cr->mutating && r->patch) {            /* b: the mutation gate */
-        char message[512];
-        snprintf(message, sizeof message, MUTATION_REJECTED, cr->name);
-        policy_response_reject(r, r->uid, json_arena_strdup(a, message, strlen(message)), 0);
-        r->patch = NULL;
-        r->status.causes = NULL;
-        r->status.n_causes = 0;
-    }
-    if (!r->allowed && cr->message) {           /* c: custom message, the old one becomes a cause */
-        const char *old = r->has_status && r->status.message ? r->status.message : "";
-        r->has_status = true;
-        r->status.message = cr->message;
-        return policy_response_add_cause(a, r, NULL, old, NULL);
-    }
-    return 0;
+    policy_postprocess how = {
+        .policy_id = cr->name,
+        .monitor = cr->monitor,
+        .allowed_to_mutate = cr->mutating,
+        .custom_message = cr->message,
+    };
+    return policy_response_postprocess(a, r, &how);
 }
 
 /* Reads one CR: 0, or the exit status after printing the error. */
