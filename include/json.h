@@ -83,6 +83,9 @@ const char *json_get_string(const json_value *object, const char *key);
 bool json_get_bool(const json_value *object, const char *key, bool dflt);
 bool json_is_integer(const json_value *v, int64_t *out);
 bool json_equal(const json_value *a, const json_value *b);               /* deep; object key order ignored */
+/* The type as serde names it in "invalid type: <name>, expected ..." errors:
+ * null, boolean, number, string, sequence, map. */
+const char *json_serde_type(const json_value *v);
 
 /* ---- building ------------------------------------------------------------ */
 

@@ -1,5 +1,6 @@
 /*
- * query.c - reading values: member and item lookup, typed getters, deep equality.
+ * query.c - reading values: member and item lookup, typed getters, deep equality,
+ * serde's type names.
  *
  * Objects keep members in document order and are searched linearly: admission
  * objects have a handful of keys per level, where a scan beats hashing.  With
@@ -45,6 +46,19 @@ bool json_get_bool(const json_value *object, const char *key, bool dflt)
     if (v->type == JSON_TRUE) return true;
     if (v->type == JSON_FALSE) return false;
     return dflt;
+}
+
+const char *json_serde_type(const json_value *v)
+{
+    switch (v->type) {
+    case JSON_NULL: return "null";
+    case JSON_FALSE: case JSON_TRUE: return "boolean";
+    case JSON_NUMBER: return "number";
+    case JSON_STRING: return "string";
+    case JSON_ARRAY: return "sequence";
+    case JSON_OBJECT: return "map";
+    }
+    return "value";
 }
 
 /* A literal without fraction or exponent, in int64 range. */

@@ -11,19 +11,6 @@
 #define MSG_DELETE_MUTATION "Incoming object is null, which happens only with DELETE operations, " \
     "but the policy is attempting a mutation. This is not allowed"
 
-static const char *json_type_name(const json_value *v)
-{
-    switch (v->type) {
-    case JSON_NULL: return "null";
-    case JSON_FALSE: case JSON_TRUE: return "boolean";
-    case JSON_NUMBER: return "number";
-    case JSON_STRING: return "string";
-    case JSON_ARRAY: return "sequence";
-    case JSON_OBJECT: return "map";
-    }
-    return "value";
-}
-
 /* ValidationRequest {"request":<request>,"settings":<settings>} in the arena, without
  * re-writing the request when its text is given. */
 static const char *validation_request(json_arena *a, const policy *p, const json_value *request,
@@ -85,17 +72,17 @@ static const char *read_validation_response(json_arena *a, const char *text, siz
     if (!doc)
         return arena_printf(a, "%s", jerr.message);
     if (doc->type != JSON_OBJECT)
-        return arena_printf(a, "invalid type: %s, expected struct ValidationResponse", json_type_name(doc));
+        return arena_printf(a, "invalid type: %s, expected struct ValidationResponse", json_serde_type(doc));
     memset(vr, 0, sizeof *vr);
     const json_value *v = json_get(doc, "accepted");
     if (!v)
         return "missing field `accepted`";
     if (v->type != JSON_TRUE && v->type != JSON_FALSE)
-        return arena_printf(a, "invalid type: %s, expected a boolean for `accepted`", json_type_name(v));
+        return arena_printf(a, "invalid type: %s, expected a boolean for `accepted`", json_serde_type(v));
     vr->accepted = v->type == JSON_TRUE;
     if ((v = json_get(doc, "message")) && v->type != JSON_NULL) {
         if (v->type != JSON_STRING)
-            return arena_printf(a, "invalid type: %s, expected a string for `message`", json_type_name(v));
+            return arena_printf(a, "invalid type: %s, expected a string for `message`", json_serde_type(v));
         vr->message = v->u.str;
     }
     if ((v = json_get(doc, "code")) && v->type != JSON_NULL) {
@@ -261,7 +248,7 @@ static int read_settings_response(json_arena *a, bool wasi, const run_result *r,
     if (!doc)
         why = jerr.message;
     else if (doc->type != JSON_OBJECT)
-        why = arena_printf(a, "invalid type: %s, expected struct SettingsValidationResponse", json_type_name(doc));
+        why = arena_printf(a, "invalid type: %s, expected struct SettingsValidationResponse", json_serde_type(doc));
     else if (!valid)
         why = "missing field `valid`";
     else if (valid->type != JSON_TRUE && valid->type != JSON_FALSE)

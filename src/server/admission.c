@@ -21,19 +21,6 @@ static int reject(int status, char *msg, size_t msglen, const char *fmt, ...)
     return status;
 }
 
-static const char *serde_type(const json_value *v)
-{
-    switch (v->type) {
-    case JSON_NULL: return "null";
-    case JSON_FALSE: case JSON_TRUE: return "boolean";
-    case JSON_NUMBER: return "number";
-    case JSON_STRING: return "string";
-    case JSON_ARRAY: return "sequence";
-    case JSON_OBJECT: return "map";
-    }
-    return "value";
-}
-
 /* ---- the AdmissionRequest schema ------------------------------------------------ */
 
 typedef enum field_type { FT_STRING, FT_BOOL, FT_GVK, FT_GVR, FT_USER_INFO, FT_ANY } field_type;
@@ -73,7 +60,7 @@ static int check_strings(const json_value *obj, const char *path, const char *co
             return reject(422, msg, msglen, DESERIALIZE_PREFIX "%s: missing field `%s`", path, names[i]);
         if (v->type != JSON_STRING)
             return reject(422, msg, msglen, DESERIALIZE_PREFIX "%s.%s: invalid type: %s, expected a string",
-                          path, names[i], serde_type(v));
+                          path, names[i], json_serde_type(v));
     }
     return 0;
 }
@@ -85,16 +72,16 @@ static int check_user_info(const json_value *v, char *msg, size_t msglen)
         const json_value *f = json_get(v, string_fields[i]);
         if (f && f->type != JSON_STRING && f->type != JSON_NULL)
             return reject(422, msg, msglen, DESERIALIZE_PREFIX "request.userInfo.%s: invalid type: %s, "
-                          "expected a string", string_fields[i], serde_type(f));
+                          "expected a string", string_fields[i], json_serde_type(f));
     }
     const json_value *groups = json_get(v, "groups");
     if (groups && groups->type != JSON_ARRAY && groups->type != JSON_NULL)
         return reject(422, msg, msglen, DESERIALIZE_PREFIX "request.userInfo.groups: invalid type: %s, "
-                      "expected a sequence", serde_type(groups));
+                      "expected a sequence", json_serde_type(groups));
     const json_value *extra = json_get(v, "extra");
     if (extra && extra->type != JSON_OBJECT && extra->type != JSON_NULL)
         return reject(422, msg, msglen, DESERIALIZE_PREFIX "request.userInfo.extra: invalid type: %s, "
-                      "expected a map", serde_type(extra));
+                      "expected a map", json_serde_type(extra));
     return 0;
 }
 
@@ -120,7 +107,7 @@ static int check_field(const field_rule *rule, const json_value *v, char *msg, s
     }
     if (want)
         return reject(422, msg, msglen, DESERIALIZE_PREFIX "%s: invalid type: %s, expected %s", path,
-                      serde_type(v), want);
+                      json_serde_type(v), want);
     if (rule->type == FT_GVK)
         return check_strings(v, path, gvk, 3, msg, msglen);
     if (rule->type == FT_GVR)
@@ -172,14 +159,14 @@ static int check_review(json_arena *a, const json_value *doc, admission_request 
         const json_value *v = json_get(doc, optional_strings[i]);
         if (v && v->type != JSON_STRING && v->type != JSON_NULL)
             return reject(422, msg, msglen, DESERIALIZE_PREFIX "%s: invalid type: %s, expected a string",
-                          optional_strings[i], serde_type(v));
+                          optional_strings[i], json_serde_type(v));
     }
     const json_value *req = json_get(doc, "request");
     if (!req || req->type == JSON_NULL)
         return reject(422, msg, msglen, DESERIALIZE_PREFIX "missing field `request`");
     if (req->type != JSON_OBJECT)
         return reject(422, msg, msglen, DESERIALIZE_PREFIX "request: invalid type: %s, expected struct "
-                      "AdmissionRequest", serde_type(req));
+                      "AdmissionRequest", json_serde_type(req));
     return check_request(a, req, out, msg, msglen);
 }
 
@@ -194,7 +181,7 @@ int admission_parse(json_arena *a, const char *body, size_t len, request_origin 
                       jerr.message);
     if (doc->type != JSON_OBJECT)
         return reject(422, msg, msglen, DESERIALIZE_PREFIX "invalid type: %s, expected struct %s",
-                      serde_type(doc), origin == ORIGIN_RAW ? "ValidateRawRequest" : "AdmissionReview");
+                      json_serde_type(doc), origin == ORIGIN_RAW ? "ValidateRawRequest" : "AdmissionReview");
     if (origin != ORIGIN_RAW)
         return check_review(a, doc, out, msg, msglen);
     const json_value *req = json_get(doc, "request");

@@ -213,6 +213,13 @@ static void test_lookup(void)
     CHECK(json_index(json_get(v, "a"), 1) != NULL);
     CHECK(json_index(v, 0) == NULL);
     CHECK(json_get(NULL, "s") == NULL);
+    CHECK_STR(json_serde_type(json_get(v, "s")), "string");
+    CHECK_STR(json_serde_type(json_get(v, "t")), "boolean");
+    CHECK_STR(json_serde_type(json_get(v, "f")), "boolean");
+    CHECK_STR(json_serde_type(json_get(v, "n")), "number");
+    CHECK_STR(json_serde_type(json_get(v, "a")), "sequence");
+    CHECK_STR(json_serde_type(v), "map");
+    CHECK_STR(json_serde_type(parse("null")), "null");
 }
 
 static void test_equal(void)
