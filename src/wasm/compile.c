@@ -923,8 +923,47 @@ static void op_memory_grow(compiler *c)
 
 /* ---- numeric ------------------------------------------------------------------ */
 
+static int negated_compare(int cmp)
+{
+    switch (cmp) {
+#define CASE_(name, neg, type, cond) case OP_##name: return OP_##neg;
+    WASM_CMP_FUSED(CASE_)
+#undef CASE_
+    default: return -1;
+    }
+}
+
+/* i32.eqz of a value the last instruction just computed as an integer
+ * comparison or an eqz: the comparison is negated in place (eqz of an eqz
+ * becomes `ne 0`), so no instruction is emitted and a following br_if or if
+ * still fuses with it.  Compilers emit `i64.eqz; i32.eqz; br_if` for tests
+ * such as `if (mask != 0)`. */
+static bool negate_last_compare(compiler *c)
+{
+    if (!live(c) || !last_produced_top(c)) return false;
+    last_instr l = c->last;
+    int neg = negated_compare(l.op);
+    if (neg >= 0) {
+        c->code[l.start] = (uint32_t)c->handlers[l.b_imm ? neg + 1 : neg];   /* ri = rr + 1 */
+        c->last.op = neg;
+        return true;
+    }
+    if (!is_eqz(l.op)) return false;
+    int ne = l.op == OP_i64_eqz ? OP_i64_ne : OP_i32_ne;
+    uint32_t dst = c->code[l.dst_word];
+    c->ncode = l.start;
+    uint32_t at = emit_op(c, ne + 1);
+    emit(c, l.a);
+    uint32_t d = emit(c, dst);
+    if (ne == OP_i64_ne) emit_u64(c, 0);
+    else emit(c, 0);
+    note_last(c, at, d, ne, l.a, 0, true);
+    return true;
+}
+
 static void op_unary(compiler *c, int op, uint8_t in, uint8_t out)
 {
+    if (op == OP_i32_eqz && negate_last_compare(c)) return;
     operand a = pop(c, in);
     uint32_t h = c->nvals;
     push_stack(c, out);

@@ -221,6 +221,14 @@ static const char control_wat[] =
     "   (if (result i32) (i64.lt_u (local.get 0) (i64.const 0x100000000)) (then (i32.const 1)) (else (i32.const 0))))"
     " (func (export \"eqz64\") (param i64) (result i32)"
     "   (block (result i32) (i32.const 1) (br_if 0 (i64.eqz (local.get 0))) (drop) (i32.const 0)))"
+    /* i32.eqz of a comparison or an eqz is folded into it (negated) */
+    " (func (export \"ne64\") (param i64) (result i32)"
+    "   (block (result i32) (i32.const 1) (br_if 0 (i32.eqz (i64.eqz (local.get 0)))) (drop) (i32.const 0)))"
+    " (func (export \"not_lt\") (param i32 i32) (result i32)"
+    "   (if (result i32) (i32.eqz (i32.lt_s (local.get 0) (local.get 1))) (then (i32.const 1)) (else (i32.const 0))))"
+    " (func (export \"not_not_gtu\") (param i32) (result i32)"
+    "   (i32.eqz (i32.eqz (i32.gt_u (local.get 0) (i32.const 7)))))"
+    " (func (export \"not_eqz\") (param i32) (result i32) (i32.eqz (i32.eqz (local.get 0))))"
     " (func $fib (export \"fib\") (param i32) (result i32)"
     "   (if (result i32) (i32.lt_u (local.get 0) (i32.const 2)) (then (local.get 0))"
     "     (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))"
@@ -274,6 +282,22 @@ static void test_control(void)
     CHECK_INT(r, 0);
     CHECK_INT(call(inst, "eqz64", &r, 1, 0ull), WASM_OK);
     CHECK_INT(r, 1);
+    CHECK_INT(call(inst, "ne64", &r, 1, 0x100000000ull), WASM_OK);
+    CHECK_INT(r, 1);
+    CHECK_INT(call(inst, "ne64", &r, 1, 0ull), WASM_OK);
+    CHECK_INT(r, 0);
+    CHECK_INT(call(inst, "not_lt", &r, 2, (uint64_t)-3, (uint64_t)2), WASM_OK);
+    CHECK_INT(r, 0);
+    CHECK_INT(call(inst, "not_lt", &r, 2, (uint64_t)2, (uint64_t)-3), WASM_OK);
+    CHECK_INT(r, 1);
+    CHECK_INT(call(inst, "not_not_gtu", &r, 1, (uint64_t)8), WASM_OK);
+    CHECK_INT(r, 1);
+    CHECK_INT(call(inst, "not_not_gtu", &r, 1, (uint64_t)7), WASM_OK);
+    CHECK_INT(r, 0);
+    CHECK_INT(call(inst, "not_eqz", &r, 1, (uint64_t)0x80000000u), WASM_OK);
+    CHECK_INT(r, 1);
+    CHECK_INT(call(inst, "not_eqz", &r, 1, (uint64_t)0), WASM_OK);
+    CHECK_INT(r, 0);
     CHECK_INT(call(inst, "fib", &r, 1, (uint64_t)20), WASM_OK);
     CHECK_INT(r, 6765);
     wasm_instance_free(inst);
