@@ -109,6 +109,10 @@ typedef struct run_result {
 } run_result;
 
 /* ---- policy.c ---- */
+/* A fresh sandbox of `m` from its snapshot; NULL with out->status and out->failure set. */
+wasm_instance *eval_sandbox_new(eval_ctx *e, const policy_module *m, run_result *out);
+/* Arms the deadline for one guest entry (spec §1.10: before each init function and each call). */
+void eval_arm_deadline(eval_ctx *e, wasm_instance *inst, uint64_t timeout_ns);
 /* Runs validate (or the settings validation) of the policy's protocol on a fresh sandbox. */
 void policy_run(eval_ctx *e, const policy *p, bool settings_op, const char *input, size_t len,
                 run_result *out);

@@ -28,6 +28,27 @@ const char *eval_policy_id(const eval_ctx *e)
     return e->policy ? e->policy->id : "";
 }
 
+wasm_instance *eval_sandbox_new(eval_ctx *e, const policy_module *m, run_result *out)
+{
+    wasm_error werr = { { 0 }, WASM_OK };
+    wasm_instance *inst = wasm_snapshot_instantiate(m->snapshot, &werr);
+    if (!inst) {
+        out->status = RUN_FAILED;
+        out->failure = arena_printf(e->arena, "cannot create a sandbox: %s", werr.message);
+        if (!out->failure)
+            out->status = RUN_NO_MEMORY;
+    }
+    return inst;
+}
+
+void eval_arm_deadline(eval_ctx *e, wasm_instance *inst, uint64_t timeout_ns)
+{
+    uint64_t deadline = timeout_ns ? monotonic_ns() + timeout_ns : 0;
+    e->wasi.deadline_ns = deadline;
+    wasm_instance_clear_interrupt(inst);
+    wasm_instance_set_deadline(inst, deadline);
+}
+
 static int serialise_settings(policy *p, const json_value *settings)
 {
     if (!settings || settings->type == JSON_NULL) {

@@ -144,15 +144,6 @@ int wapc_define(wasm_linker *l)
     return 0;
 }
 
-/* Arms the deadline for one guest entry (spec §1.10: before each init function and each call). */
-static void arm_deadline(eval_ctx *e, wasm_instance *inst, uint64_t timeout_ns)
-{
-    uint64_t deadline = timeout_ns ? monotonic_ns() + timeout_ns : 0;
-    e->wasi.deadline_ns = deadline;
-    wasm_instance_clear_interrupt(inst);
-    wasm_instance_set_deadline(inst, deadline);
-}
-
 int wapc_init_instance(eval_ctx *e, wasm_instance *inst, uint64_t timeout_ns, char *err, size_t errlen)
 {
     static const char *const init_fns[] = { "_start", "wapc_init" };
@@ -161,7 +152,7 @@ int wapc_init_instance(eval_ctx *e, wasm_instance *inst, uint64_t timeout_ns, ch
         wasm_funcinst *fn = wasm_instance_export_func(inst, init_fns[i]);
         if (!fn)
             continue;
-        arm_deadline(e, inst, timeout_ns);
+        eval_arm_deadline(e, inst, timeout_ns);
         wasm_trap t = wasm_call(inst, fn, NULL, NULL);
         wasm_instance_set_deadline(inst, 0);
         if (t == WASM_OK || (t == WASM_TRAP_EXIT && wasm_instance_exit_code(inst) == 0))
@@ -223,15 +214,9 @@ void wapc_run(eval_ctx *e, const policy_module *m, uint64_t timeout_ns, const ch
 {
     memset(out, 0, sizeof *out);
     uint64_t t0 = monotonic_ns();
-    wasm_error werr = { { 0 }, WASM_OK };
-    wasm_instance *inst = wasm_snapshot_instantiate(m->snapshot, &werr);
-    if (!inst) {
-        out->status = RUN_FAILED;
-        out->failure = arena_printf(e->arena, "cannot create a sandbox: %s", werr.message);
-        if (!out->failure)
-            out->status = RUN_NO_MEMORY;
+    wasm_instance *inst = eval_sandbox_new(e, m, out);
+    if (!inst)
         return;
-    }
     wasm_instance_set_userdata(inst, e);
     e->op = op;
     e->op_len = strlen(op);
@@ -243,7 +228,7 @@ void wapc_run(eval_ctx *e, const policy_module *m, uint64_t timeout_ns, const ch
     uint64_t t1 = monotonic_ns();
 
     uint64_t args[2] = { (uint32_t)e->op_len, (uint32_t)payload_len }, res[1] = { 0 };
-    arm_deadline(e, inst, timeout_ns);
+    eval_arm_deadline(e, inst, timeout_ns);
     wasm_trap t = wasm_call(inst, fn, args, res);
     guest_call_outcome(e, inst, t, (uint32_t)res[0], out);
     log_guest_output(e);

@@ -92,15 +92,9 @@ void wasi_policy_run(eval_ctx *e, const policy_module *m, uint64_t timeout_ns, c
 {
     memset(out, 0, sizeof *out);
     uint64_t t0 = monotonic_ns();
-    wasm_error werr = { { 0 }, WASM_OK };
-    wasm_instance *inst = wasm_snapshot_instantiate(m->snapshot, &werr);
-    if (!inst) {
-        out->status = RUN_FAILED;
-        out->failure = arena_printf(e->arena, "cannot create a sandbox: %s", werr.message);
-        if (!out->failure)
-            out->status = RUN_NO_MEMORY;
+    wasm_instance *inst = eval_sandbox_new(e, m, out);
+    if (!inst)
         return;
-    }
     const char *argv[2] = { "policy.wasm", command };
     e->wasi.argv = argv;
     e->wasi.argc = 2;
@@ -110,10 +104,7 @@ void wasi_policy_run(eval_ctx *e, const policy_module *m, uint64_t timeout_ns, c
     wasm_funcinst *start = wasm_instance_export_func(inst, "_start");
     uint64_t t1 = monotonic_ns();
 
-    uint64_t deadline = timeout_ns ? t1 + timeout_ns : 0;
-    e->wasi.deadline_ns = deadline;
-    wasm_instance_clear_interrupt(inst);
-    wasm_instance_set_deadline(inst, deadline);
+    eval_arm_deadline(e, inst, timeout_ns);
     wasm_trap t = wasm_call(inst, start, NULL, NULL);
     run_outcome(e, inst, t, out);
 
