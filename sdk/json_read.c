@@ -88,7 +88,7 @@ kw_iter kw_iter_begin(kw_val container)
 /* The next item of a container's contents [p, end): the value (array) or the
  * key (object) after an optional comma.  NULL at the end or on anything that
  * is not a value. */
-static inline const char *next_item(const char *p, const char *end, kw_val *item)
+static inline __attribute__((always_inline)) const char *next_item(const char *p, const char *end, kw_val *item)
 {
     p = scan_ws(p, end);
     if (p < end && *p == ',')
@@ -107,7 +107,7 @@ typedef struct member {
     kw_val key, value;
 } member;
 
-static inline const char *next_member(const char *p, const char *end, member *m)
+static inline __attribute__((always_inline)) const char *next_member(const char *p, const char *end, member *m)
 {
     p = scan_ws(p, end);
     if (p < end && *p == ',')
@@ -158,7 +158,7 @@ bool kw_next_member(kw_iter *it, kw_val *key, kw_val *value)
 /* Whether a member's key is key[0..n) (plain: key holds no backslash).  Most
  * keys are settled by their raw length and bytes, without a call; only a
  * key that may hold escapes is decoded. */
-static inline bool key_is(kw_val k, const char *key, size_t n, bool plain)
+static inline __attribute__((always_inline)) bool key_is(kw_val k, const char *key, size_t n, bool plain)
 {
     size_t raw = k.n - 2;
     const char *r = k.p + 1;

@@ -227,6 +227,13 @@ static void run_protocol_checks(void)
     check(kw_native_call("validate", "{\"request\":", 11, &out) == 0 && strstr(out, "invalid ValidationRequest"),
           "malformed request", "should fail cleanly", out);
     free(out);
+    /* settings written before the request: found by the forward pass instead */
+    static const char settings_first[] = "{\"settings\":{},\"request\":{\"uid\":\"x\"}}";
+    kw_val resp;
+    check(kw_native_call("validate", settings_first, strlen(settings_first), &out) == 1 &&
+              kw_parse(out, strlen(out), &resp, NULL, 0) == 0 && kw_typeof(kw_get(resp, "accepted")) == KW_BOOL,
+          "settings first", "should be answered", out);
+    free(out);
     check(kw_native_call("validate_settings", "[1,", 3, &out) == 0 && strstr(out, "invalid settings"),
           "malformed settings", "should fail cleanly", out);
     free(out);
