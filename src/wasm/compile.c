@@ -840,11 +840,12 @@ static uint32_t read_memarg(compiler *c, unsigned natural_log2)
     return offset;
 }
 
-/* A load whose address was just computed as base + constant takes both (op + 1 = the _add form). */
+/* A load whose address was just computed as an i32.add takes its operands:
+ * base + constant (op + 1 = the _add form) or base + index (op + 2 = _idx). */
 static void op_load(compiler *c, int op, unsigned natural_log2, uint8_t type)
 {
     uint32_t offset = read_memarg(c, natural_log2);
-    bool fuse = live(c) && last_produced_top(c) && c->last.op == OP_i32_add && c->last.b_imm;
+    bool fuse = live(c) && last_produced_top(c) && c->last.op == OP_i32_add;
     last_instr add = c->last;
     operand addr = pop(c, WASM_I32);
     uint32_t h = c->nvals;
@@ -853,7 +854,7 @@ static void op_load(compiler *c, int op, unsigned natural_log2, uint8_t type)
     uint32_t at, d;
     if (fuse) {
         c->ncode = add.start;
-        at = emit_op(c, op + 1);
+        at = emit_op(c, add.b_imm ? op + 1 : op + 2);
         emit(c, add.a);
         emit(c, add.b);
     } else {

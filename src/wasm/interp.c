@@ -203,10 +203,10 @@ __attribute__((noinline)) static bool must_stop(wasm_instance *root, int *budget
         funcs = inst->funcs; \
         mfuncs = inst->module->funcs; \
         globals = inst->globals; \
-        mem = inst->mem0; \
-        mem_base = mem ? mem->base : NULL; \
-        mem_size = mem ? mem->size : 0; \
-        dirty = mem ? mem->dirty : NULL; \
+        const wasm_memory *mem_ = inst->mem0; \
+        mem_base = mem_ ? mem_->base : NULL; \
+        mem_size = mem_ ? mem_->size : 0; \
+        dirty = mem_ ? mem_->dirty : NULL; \
     } while (0)
 
 #if defined(__clang__)
@@ -235,13 +235,15 @@ static wasm_trap run(wasm_instance *root, wasm_instance *inst, const wasm_code *
                                               [OP_##name##_ri] = &&L_##name##_ri - &&L_unreachable,
 #define OFF_MEM_(name, opcode, align, type, ctype) [OP_##name] = &&L_##name - &&L_unreachable, \
                                                    [OP_##name##_add] = &&L_##name##_add - &&L_unreachable,
+#define OFF_LOAD_(name, opcode, align, type, ctype) OFF_MEM_(name, opcode, align, type, ctype) \
+                                                    [OP_##name##_idx] = &&L_##name##_idx - &&L_unreachable,
 #define OFF_BR_(name, neg, type, cond) [OP_br_##name] = &&L_br_##name - &&L_unreachable, \
                                  [OP_br_##name##_ri] = &&L_br_##name##_ri - &&L_unreachable,
         WASM_MISC_OPS(OFF_MISC_)
         WASM_UNOPS(OFF_UN_)
         WASM_SAT_UNOPS(OFF_UN_)
         WASM_BINOPS(OFF_BIN_)
-        WASM_LOADS(OFF_MEM_)
+        WASM_LOADS(OFF_LOAD_)
         WASM_STORES(OFF_MEM_)
         WASM_CMP_FUSED(OFF_BR_)
     };
@@ -259,7 +261,6 @@ static wasm_trap run(wasm_instance *root, wasm_instance *inst, const wasm_code *
     wasm_funcinst **funcs;
     const wasm_func *mfuncs;
     wasm_global **globals;
-    wasm_memory *mem;
     uint8_t *mem_base, *dirty;
     uint64_t mem_size;
     int poll_budget = POLL_INTERVAL;
@@ -396,6 +397,15 @@ L_##name##_add: { \
     fp[ip[4]] = (CT_##type)(ST_##type)v; \
     ip += 5; \
     NEXT(); \
+} \
+L_##name##_idx: { \
+    uint64_t ea = (uint64_t)(uint32_t)((uint32_t)fp[ip[1]] + (uint32_t)fp[ip[2]]) + ip[3]; \
+    if (ea + sizeof(ctype) > mem_size) TRAP(MEMORY_OOB); \
+    ctype v; \
+    memcpy(&v, mem_base + ea, sizeof v); \
+    fp[ip[4]] = (CT_##type)(ST_##type)v; \
+    ip += 5; \
+    NEXT(); \
 }
     WASM_LOADS(LOAD_)
 #undef LOAD_
@@ -421,13 +431,13 @@ L_##name##_add: { \
 #undef STORE_
 
 L_memory_size:
-    fp[ip[1]] = mem->pages;
+    fp[ip[1]] = inst->mem0->pages;
     ip += 2;
     NEXT();
 L_memory_grow: {
-    int64_t old = wasm_memory_grow(mem, (uint32_t)fp[ip[1]]);
+    int64_t old = wasm_memory_grow(inst->mem0, (uint32_t)fp[ip[1]]);
     fp[ip[2]] = (uint32_t)old;
-    mem_size = mem->size;
+    mem_size = inst->mem0->size;
     ip += 3;
     NEXT();
 }
@@ -436,7 +446,7 @@ L_memory_copy: {
     if (d + n > mem_size || s + n > mem_size) TRAP(MEMORY_OOB);
     if (n) {
         memmove(mem_base + d, mem_base + s, n);
-        wasm_mark_dirty(mem, d, n);
+        wasm_mark_dirty(inst->mem0, d, n);
     }
     ip += 4;
     NEXT();
@@ -446,7 +456,7 @@ L_memory_fill: {
     if (d + n > mem_size) TRAP(MEMORY_OOB);
     if (n) {
         memset(mem_base + d, (int)(uint8_t)fp[ip[2]], n);
-        wasm_mark_dirty(mem, d, n);
+        wasm_mark_dirty(inst->mem0, d, n);
     }
     ip += 4;
     NEXT();
@@ -578,7 +588,7 @@ call_funcinst:
         root->stack_top = saved_top;
         if (ht) { trap = ht; goto unwind; }
         memmove(nfp, results, t->nresults * sizeof *nfp);
-        if (mem) mem_size = mem->size;
+        if (inst->mem0) mem_size = inst->mem0->size;
         ip = ret_ip;
         NEXT();
     }

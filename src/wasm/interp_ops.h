@@ -234,7 +234,8 @@
  * and br_NAME_ri s_a i_b d.  Loads are LOAD s_addr i_offset s_to and stores
  * STORE s_addr i_offset s_value; LOAD_add s_base i_add i_offset s_to and
  * STORE_add s_base i_add i_offset s_value take an address that was an i32.add
- * of a constant (the add still wraps at 32 bits before the offset is added).
+ * of a constant (the add still wraps at 32 bits before the offset is added);
+ * LOAD_idx s_base s_index i_offset s_to one that was an i32.add of two values.
  */
 #define WASM_MISC_OPS(X) \
     X(unreachable) X(br) X(br_if) X(br_unless) X(br_if64) X(br_unless64) X(br_table) \
@@ -249,18 +250,20 @@ enum wasm_op {
 #define OP_MISC_(name) OP_##name,
 #define OP_UN_(name, opcode, in, out, stmt) OP_##name,
 #define OP_BIN_(name, opcode, in, out, stmt) OP_##name, OP_##name##_ri,
+#define OP_LOAD_(name, opcode, align, type, ctype) OP_##name, OP_##name##_add, OP_##name##_idx,
 #define OP_MEM_(name, opcode, align, type, ctype) OP_##name, OP_##name##_add,
 #define OP_BR_(name, neg, type, cond) OP_br_##name, OP_br_##name##_ri,
     WASM_MISC_OPS(OP_MISC_)
     WASM_UNOPS(OP_UN_)
     WASM_SAT_UNOPS(OP_UN_)
     WASM_BINOPS(OP_BIN_)
-    WASM_LOADS(OP_MEM_)
+    WASM_LOADS(OP_LOAD_)
     WASM_STORES(OP_MEM_)
     WASM_CMP_FUSED(OP_BR_)
 #undef OP_MISC_
 #undef OP_UN_
 #undef OP_BIN_
+#undef OP_LOAD_
 #undef OP_MEM_
 #undef OP_BR_
     OP_COUNT
