@@ -23,7 +23,8 @@ RUST_CMD="$B/compat/pod-privileged-rs-command.wasm"     # command: _start
 C_POLICY="$B/policies/pod-privileged.wasm"
 FIXTURES="$ROOT/policies/pod-privileged/test_data"
 WORK=$(mktemp -d /tmp/kwc-compat.XXXXXX)
-PASSED=0 FAILED=0 PID=""
+SERVER="$B/policy-server"
+. "$ROOT/tests/e2e/lib.sh"
 
 cleanup() {
     [ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
@@ -31,14 +32,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-pass() { PASSED=$((PASSED + 1)); }
-fail() { FAILED=$((FAILED + 1)); echo "FAIL: $*" >&2; }
-check() {       # check NAME GOT WANT
-    if [ "$2" == "$3" ]; then pass; else fail "$1"$'\n'"   got:  $2"$'\n'"   want: $3"; fi
-}
-check_has() {   # check_has NAME TEXT NEEDLE
-    case "$2" in *"$3"*) pass ;; *) fail "$1"$'\n'"   in:    ${2:0:400}"$'\n'"   lacks: $3" ;; esac
-}
 summary() { echo "$PASSED passed, $FAILED failed"; [ "$FAILED" -eq 0 ]; exit; }
 
 once() {        # once INIT_EXPORT: the guest's log line in a fresh sandbox
@@ -189,29 +182,6 @@ test_snapshot_cost() {   # test_snapshot_cost MODULE (after test_fresh_sandbox M
 
 # ---- policy-server -------------------------------------------------------------
 
-start_server() {    # start_server POLICIES_FILE: sets PID, API; 1 if it exits first
-    LOG="$WORK/server.log"
-    "$B/policy-server" --addr 127.0.0.1 --port 0 --readiness-probe-port 0 --workers 2 \
-        --log-level debug --policies "$1" >"$LOG" 2>&1 &
-    PID=$!
-    for _ in $(seq 1 300); do
-        if grep -q ' ready ' "$LOG" 2>/dev/null; then
-            API=$(grep ' ready ' "$LOG" | head -n 1 | sed -nE 's/.* port=([0-9]+).*/\1/p')
-            return 0
-        fi
-        kill -0 "$PID" 2>/dev/null || { wait "$PID"; PID=""; return 1; }
-        sleep 0.05
-    done
-    return 1
-}
-
-stop_server() {
-    [ -n "$PID" ] || return 0
-    kill -TERM "$PID" 2>/dev/null
-    wait "$PID" 2>/dev/null
-    PID=""
-}
-
 review_of() {   # review_of FIXTURE -> an AdmissionReview file (bare requests wrapped), made once
     local f="$FIXTURES/$1" out="$WORK/review-$1"
     [ -f "$out" ] && { echo "$out"; return; }
@@ -241,7 +211,7 @@ c-skip-init:
   module: $C_POLICY
   settings: {skip_init_containers: true}
 EOF
-    if ! start_server "$WORK/policies.yml"; then
+    if ! start_server "$WORK/policies.yml" --log-level debug; then
         fail "policy-server starts with the Rust policy: $(cat "$LOG")"
         return
     fi
@@ -280,7 +250,7 @@ rust-bad:
   module: $RUST
   settings: {skip_ephemeral_containers: 1}
 EOF
-    if start_server "$WORK/bad.yml"; then
+    if start_server "$WORK/bad.yml" --log-level debug; then
         fail "server: invalid settings of the Rust policy stop the start"
         stop_server
     else

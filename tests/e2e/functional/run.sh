@@ -16,61 +16,10 @@ SERVER="$B/policy-server"
 POL="$B/policies"
 REQ="$HERE/requests"
 WORK=$(mktemp -d /tmp/kwc-e2e.XXXXXX)
-PASSED=0 FAILED=0
-PID="" API="" PROBE="" LOG=""
+. "$HERE/../lib.sh"
 
 cleanup() { stop_server; rm -rf "$WORK"; }
 trap cleanup EXIT
-
-pass() { PASSED=$((PASSED + 1)); }
-fail() { FAILED=$((FAILED + 1)); echo "FAIL: $*" >&2; }
-
-# check NAME GOT WANT: exact equality
-check() {
-    if [ "$2" == "$3" ]; then pass; else fail "$1"$'\n'"   got:  $2"$'\n'"   want: $3"; fi
-}
-# check_has NAME TEXT NEEDLE: substring
-check_has() {
-    case "$2" in *"$3"*) pass ;; *) fail "$1"$'\n'"   in:   ${2:0:400}"$'\n'"   lacks: $3" ;; esac
-}
-check_lacks() {
-    case "$2" in *"$3"*) fail "$1"$'\n'"   in:   ${2:0:400}"$'\n'"   has:  $3" ;; *) pass ;; esac
-}
-
-# [WORKERS=N] start_server POLICIES_FILE [FLAGS...]: waits for "ready"; returns 1 if the
-# server exits first (its log stays in $LOG).
-start_server() {
-    local policies=$1; shift
-    LOG="$WORK/server-$RANDOM.log"
-    "$SERVER" --addr 127.0.0.1 --port 0 --readiness-probe-port 0 --workers "${WORKERS:-2}" \
-        --policies "$policies" "$@" >"$LOG" 2>&1 &
-    PID=$!
-    for _ in $(seq 1 300); do
-        # the "ready" line, text (port=N) or JSON ("port":N)
-        if grep -qE ' ready |"message":"ready"' "$LOG" 2>/dev/null; then
-            local ready
-            ready=$(grep -E ' ready |"message":"ready"' "$LOG" | head -n 1)
-            API=$(printf '%s' "$ready" | sed -nE 's/.*[ "]port"?[=:]([0-9]+).*/\1/p')
-            PROBE=$(printf '%s' "$ready" | sed -nE 's/.*readiness_probe_port"?[=:]([0-9]+).*/\1/p')
-            STATUS=running
-            return 0
-        fi
-        if ! kill -0 "$PID" 2>/dev/null; then
-            wait "$PID" 2>/dev/null; STATUS=$?; PID=""
-            return 1
-        fi
-        sleep 0.05
-    done
-    echo "server did not become ready; log:" >&2; cat "$LOG" >&2
-    return 1
-}
-
-stop_server() {
-    [ -n "$PID" ] || return 0
-    kill -TERM "$PID" 2>/dev/null
-    wait "$PID" 2>/dev/null; STATUS=$?
-    PID=""
-}
 
 # post PATH FILE [CONTENT_TYPE]: sets CODE and BODY
 post() {
@@ -153,7 +102,7 @@ group-mutation:
 EOF
 )
     if ! start_server "$file" --enable-metrics --always-accept-admission-reviews-on-namespace kube-system; then
-        fail "main set: server did not start"; cat "$LOG" >&2; return
+        start_failed "main set: server did not start"; return
     fi
 
     get "$PROBE" /readiness
@@ -276,7 +225,7 @@ privileged:
 EOF
 )
     if ! start_server "$file" --policy-timeout 2; then
-        fail "timeout set: server did not start"; cat "$LOG" >&2; return
+        start_failed "timeout set: server did not start"; return
     fi
     local t0 t1 ms
     t0=$(date +%s%N)
@@ -376,7 +325,7 @@ remote:
 EOF
 )
     if ! start_server "$file" --continue-on-errors --enable-metrics; then
-        fail "continue-on-errors: server did not start"; cat "$LOG" >&2; return
+        start_failed "continue-on-errors: server did not start"; return
     fi
     get "$PROBE" /readiness
     check "continue-on-errors: ready" "$CODE" 200
@@ -414,7 +363,7 @@ EOF
 )
     # JSON logs, env configuration, an unsupported flag's warning, metrics off
     if ! HOSTNAME=e2e-host KUBEWARDEN_LOG_FMT=json KUBEWARDEN_SOURCES_PATH=/etc/sources.yml start_server "$file"; then
-        fail "json logs: server did not start"; cat "$LOG" >&2; return
+        start_failed "json logs: server did not start"; return
     fi
     post /validate/privileged "$REQ/pod_privileged.json"
     check_has "env-configured server answers" "$BODY" '"allowed":false'
@@ -434,7 +383,7 @@ test_reload() {
 first:
   module: @P@/pod-privileged.wasm
 EOF
-    if ! start_server "$file"; then fail "reload: server did not start"; cat "$LOG" >&2; return; fi
+    if ! start_server "$file"; then start_failed "reload: server did not start"; return; fi
     post /validate/first "$REQ/pod_plain.json"
     check "before reload" "$CODE" 200
     sed "s|@P@|$POL|g" > "$file" <<'EOF'
@@ -465,7 +414,7 @@ privileged:
   module: @P@/pod-privileged.wasm
 EOF
 )
-    if ! start_server "$file" --max-body-size 1K; then fail "limit: server did not start"; cat "$LOG" >&2; return; fi
+    if ! start_server "$file" --max-body-size 1K; then start_failed "limit: server did not start"; return; fi
     head -c 4096 /dev/zero | tr '\0' ' ' > "$WORK/big.json"
     post /validate/privileged "$WORK/big.json"
     check "413 above --max-body-size" "$CODE" 413
@@ -480,7 +429,7 @@ EOF
     object="{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"big\",\"annotations\":{\"blob\":\"$blob\"}},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"nginx\"}]}}"
     printf '{"request":{"uid":"big-1","kind":{"group":"","version":"v1","kind":"Pod"},"resource":{"group":"","version":"v1","resource":"pods"},"operation":"UPDATE","namespace":"default","userInfo":{},"object":%s,"oldObject":%s}}' \
         "$object" "$object" > "$WORK/update.json"
-    if ! WORKERS=4 start_server "$file" --policy-timeout 20; then fail "big reviews: server did not start"; cat "$LOG" >&2; return; fi
+    if ! WORKERS=4 start_server "$file" --policy-timeout 20; then start_failed "big reviews: server did not start"; return; fi
     local idle after i
     idle=$(awk '/^VmRSS/ {print $2}' "/proc/$PID/status")
     for i in 1 2 3 4; do
@@ -537,7 +486,7 @@ guest-custom:
   message: "custom text"
 EOF
 )
-    if ! start_server "$file" --log-level debug; then fail "guest: server did not start"; cat "$LOG" >&2; return; fi
+    if ! start_server "$file" --log-level debug; then start_failed "guest: server did not start"; return; fi
     local head='{"request":{"kind":{"group":"","version":"v1","kind":"Pod"},"resource":{"group":"","version":"v1","resource":"pods"},"operation":"CREATE","userInfo":{},"uid":'
     post_text /validate/guest "$head\"cap:kubewarden:tracing:log:log\"}}"
     check_has "guest log call answered" "$BODY" '"allowed":true'
@@ -564,7 +513,7 @@ ok:
   module: $guest
 EOF
 )
-    if ! start_server "$file" --continue-on-errors --policy-timeout 1; then fail "init loop: server did not start"; cat "$LOG" >&2; return; fi
+    if ! start_server "$file" --continue-on-errors --policy-timeout 1; then start_failed "init loop: server did not start"; return; fi
     post_text /validate/stuck "$head\"accept\"}}"
     check_has "init timeout: 500-coded rejection" "$BODY" '"allowed":false,"status":{"message":"Error while loading policy '"'"'stuck'"'"' from '
     check_has "init timeout: says why" "$BODY" 'init interrupted, execution deadline exceeded'

@@ -16,53 +16,10 @@ POL="$B/policies"
 REQ="$HERE/requests"
 WORK=$(mktemp -d /tmp/kwc-e2e-transport.XXXXXX)
 CERTS="$WORK/certs"
-PASSED=0 FAILED=0
-PID="" API="" PROBE="" LOG="" STATUS=""
+. "$HERE/../lib.sh"
 
 cleanup() { stop_server; rm -rf "$WORK"; }
 trap cleanup EXIT
-
-pass() { PASSED=$((PASSED + 1)); }
-fail() { FAILED=$((FAILED + 1)); echo "FAIL: $*" >&2; }
-check() {       # check NAME GOT WANT
-    if [ "$2" == "$3" ]; then pass; else fail "$1"$'\n'"   got:  $2"$'\n'"   want: $3"; fi
-}
-check_has() {   # check_has NAME TEXT NEEDLE
-    case "$2" in *"$3"*) pass ;; *) fail "$1"$'\n'"   in:   ${2:0:600}"$'\n'"   lacks: $3" ;; esac
-}
-
-# start_server POLICIES_FILE [FLAGS...]: waits for the "ready" log line.
-start_server() {
-    local policies=$1; shift
-    LOG="$WORK/server-$RANDOM.log"
-    "$SERVER" --addr 127.0.0.1 --port 0 --readiness-probe-port 0 --workers 2 \
-        --policies "$policies" "$@" >"$LOG" 2>&1 &
-    PID=$!
-    for _ in $(seq 1 300); do
-        if grep -qE ' ready |"message":"ready"' "$LOG" 2>/dev/null; then
-            local ready
-            ready=$(grep -E ' ready |"message":"ready"' "$LOG" | head -n 1)
-            API=$(printf '%s' "$ready" | sed -nE 's/.*[ "]port"?[=:]([0-9]+).*/\1/p')
-            PROBE=$(printf '%s' "$ready" | sed -nE 's/.*readiness_probe_port"?[=:]([0-9]+).*/\1/p')
-            return 0
-        fi
-        if ! kill -0 "$PID" 2>/dev/null; then
-            wait "$PID" 2>/dev/null; STATUS=$?; PID=""
-            echo "server exited ($STATUS); log:" >&2; cat "$LOG" >&2
-            return 1
-        fi
-        sleep 0.05
-    done
-    echo "server did not become ready; log:" >&2; cat "$LOG" >&2
-    return 1
-}
-
-stop_server() {
-    [ -n "$PID" ] || return 0
-    kill -TERM "$PID" 2>/dev/null
-    wait "$PID" 2>/dev/null; STATUS=$?
-    PID=""
-}
 
 TLS_FLAGS=()
 tls_flags() { TLS_FLAGS=(--cert-file "$CERTS/$1.pem" --key-file "$CERTS/$1.key"); }
@@ -82,7 +39,7 @@ REJECTED='"allowed":false'
 
 test_tls_h2_and_h1() {
     tls_flags one
-    start_server "$WORK/policies.yml" "${TLS_FLAGS[@]}" || { fail "TLS server start"; return; }
+    start_server "$WORK/policies.yml" "${TLS_FLAGS[@]}" || { start_failed "TLS server start"; return; }
     local out
     out=$(https_post --http2 /validate/privileged "$REQ/pod.json")
     check_has "h2: allowed" "$out" "$ALLOWED"
@@ -119,7 +76,7 @@ test_tls_h2_and_h1() {
 test_mtls() {
     tls_flags one
     start_server "$WORK/policies.yml" "${TLS_FLAGS[@]}" \
-        --client-ca-file "$CERTS/otherca.pem,$CERTS/clientca.pem" || { fail "mTLS server start"; return; }
+        --client-ca-file "$CERTS/otherca.pem,$CERTS/clientca.pem" || { start_failed "mTLS server start"; return; }
     local out
     out=$(https_post --http2 /validate/privileged "$REQ/pod.json" --cert "$CERTS/client.pem" --key "$CERTS/client.key")
     check_has "mTLS: trusted client" "$out" " 200 2"
@@ -139,7 +96,7 @@ test_cert_reload() {
     mkdir -p "$WORK/live"
     cp "$CERTS/one.pem" "$WORK/live/tls.crt"; cp "$CERTS/one.key" "$WORK/live/tls.key"
     start_server "$WORK/policies.yml" --cert-file "$WORK/live/tls.crt" --key-file "$WORK/live/tls.key" ||
-        { fail "reload server start"; return; }
+        { start_failed "reload server start"; return; }
     check "serves one" "$(served_cn)" one
     cp "$CERTS/two.pem" "$WORK/live/tls.crt.new"; mv "$WORK/live/tls.crt.new" "$WORK/live/tls.crt"
     cp "$CERTS/two.key" "$WORK/live/tls.key.new"; mv "$WORK/live/tls.key.new" "$WORK/live/tls.key"
@@ -156,7 +113,7 @@ test_cert_reload() {
 # answered 200, and the same connections throughout.
 test_sighup_under_load() {
     tls_flags one
-    start_server "$WORK/policies.yml" "${TLS_FLAGS[@]}" || { fail "SIGHUP server start"; return; }
+    start_server "$WORK/policies.yml" "${TLS_FLAGS[@]}" || { start_failed "SIGHUP server start"; return; }
     h2load -c 4 -m 4 -D 3 -H 'content-type: application/json' -d "$REQ/pod.json" \
         "https://127.0.0.1:$API/validate/privileged" > "$WORK/h2load.out" 2>&1 &
     local load=$!
@@ -178,7 +135,7 @@ test_sighup_under_load() {
 # and h2load sees no request fail after it was accepted.
 test_sigterm_drain() {
     tls_flags one
-    start_server "$WORK/policies.yml" "${TLS_FLAGS[@]}" || { fail "drain server start"; return; }
+    start_server "$WORK/policies.yml" "${TLS_FLAGS[@]}" || { start_failed "drain server start"; return; }
     h2load -c 2 -m 2 -D 4 -H 'content-type: application/json' -d "$REQ/pod.json" \
         "https://127.0.0.1:$API/validate/privileged" > "$WORK/h2load.out" 2>&1 &
     local load=$! pids=()
