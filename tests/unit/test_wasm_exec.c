@@ -555,35 +555,11 @@ static void test_interrupt(void)
 
 /* ---- validation errors ---------------------------------------------------------------- */
 
-/* wat2wasm without validation, so invalid bodies reach our compiler. */
-static uint8_t *unchecked_wasm(const char *text, size_t *len)
-{
-    char wat[] = "/tmp/kwc-exec-XXXXXX.wat", out[64], cmd[256];
-    int fd = mkstemps(wat, 4);
-    if (fd < 0) return NULL;
-    FILE *f = fdopen(fd, "w");
-    fputs(text, f);
-    fclose(f);
-    snprintf(out, sizeof out, "%.*s.wasm", (int)(strlen(wat) - 4), wat);
-    snprintf(cmd, sizeof cmd, "wat2wasm --no-check %s -o %s 2>&1", wat, out);
-    int rc = system(cmd);
-    unlink(wat);
-    uint8_t *bytes = NULL;
-    f = rc == 0 ? fopen(out, "rb") : NULL;
-    if (f) {
-        bytes = malloc(1 << 16);
-        *len = bytes ? fread(bytes, 1, 1 << 16, f) : 0;
-        fclose(f);
-    }
-    unlink(out);
-    return bytes;
-}
-
 /* Loading must fail with a message that starts with `want` and names the place. */
 static void check_invalid(const char *text, const char *want, const char *where)
 {
     size_t len = 0;
-    uint8_t *bytes = unchecked_wasm(text, &len);
+    uint8_t *bytes = wat_to_wasm_flags(text, "--no-check", &len);
     CHECK(bytes != NULL);
     if (!bytes) return;
     wasm_error err = {0};
@@ -755,14 +731,8 @@ static void test_big_br_table(void)
 
 int main(void)
 {
-    size_t len;
-    uint8_t *probe = wat_to_wasm("(module)", &len);
-    if (!probe) {
-        fprintf(stderr, "wat2wasm (Debian package wabt) is needed to build the test modules\n");
-        printf("0 passed, 1 failed\n");
+    if (!have_wat2wasm())
         return 1;
-    }
-    free(probe);
     alarm(120);                  /* an interruption that never comes fails instead of hanging */
     test_numbers();
     test_control();

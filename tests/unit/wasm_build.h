@@ -9,6 +9,7 @@
 #ifndef WASM_BUILD_H
 #define WASM_BUILD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,10 +83,11 @@ static inline wbuf *wbuf_new(void)
 }
 
 /*
- * Compiles WebAssembly text with wabt's wat2wasm (a declared dependency).
+ * Compiles WebAssembly text with wabt's wat2wasm (a declared dependency), with
+ * extra `flags` for it (e.g. "--no-check": invalid bodies reach our validator).
  * Returns a malloc'd binary, or NULL when wat2wasm fails or is missing.
  */
-static inline uint8_t *wat_to_wasm(const char *text, size_t *len)
+static inline uint8_t *wat_to_wasm_flags(const char *text, const char *flags, size_t *len)
 {
     char wat[] = "/tmp/kwc-test-XXXXXX.wat", out[64], cmd[256];
     int fd = mkstemps(wat, 4);
@@ -94,7 +96,7 @@ static inline uint8_t *wat_to_wasm(const char *text, size_t *len)
     fputs(text, f);
     fclose(f);
     snprintf(out, sizeof out, "%.*s.wasm", (int)(strlen(wat) - 4), wat);
-    snprintf(cmd, sizeof cmd, "wat2wasm %s -o %s 2>&1", wat, out);
+    snprintf(cmd, sizeof cmd, "wat2wasm %s %s -o %s 2>&1", flags, wat, out);
     int rc = system(cmd);
     unlink(wat);
     uint8_t *bytes = NULL;
@@ -110,6 +112,26 @@ static inline uint8_t *wat_to_wasm(const char *text, size_t *len)
     }
     unlink(out);
     return bytes;
+}
+
+static inline uint8_t *wat_to_wasm(const char *text, size_t *len)
+{
+    return wat_to_wasm_flags(text, "", len);
+}
+
+/* For main(): false, after saying why and printing a failed count, when
+ * wat2wasm is missing. */
+static inline bool have_wat2wasm(void)
+{
+    size_t len;
+    uint8_t *probe = wat_to_wasm("(module)", &len);
+    if (!probe) {
+        fprintf(stderr, "wat2wasm (Debian package wabt) is needed to build the test modules\n");
+        printf("0 passed, 1 failed\n");
+        return false;
+    }
+    free(probe);
+    return true;
 }
 
 /* Loads a module from text; NULL (with a message on stderr) on failure. */
