@@ -976,6 +976,28 @@ static void op_unary(compiler *c, int op, uint8_t in, uint8_t out)
     note_last(c, at, d, op, src, 0, false);
 }
 
+/* (x + c1) + c2, the first add just emitted into the slot of `a`: becomes
+ * x + (c1 + c2) (addition wraps, so this is exact).  Address arithmetic such
+ * as `&p->field[1]` compiles to such chains. */
+static bool fold_constant_add(compiler *c, int op, operand a, operand b, uint32_t h)
+{
+    last_instr *l = &c->last;
+    if ((op != OP_i32_add && op != OP_i64_add) || b.where != IN_CONST || a.where != IN_STACK) return false;
+    if (!l->valid || l->end != c->ncode || l->op != op || !l->b_imm || c->code[l->dst_word] != stack_slot(c, h))
+        return false;
+    uint64_t sum = l->imm + b.value;
+    if (op == OP_i32_add) {
+        sum = (uint32_t)sum;
+        c->code[l->start + 3] = (uint32_t)sum;
+    } else {
+        c->code[l->start + 3] = (uint32_t)sum;
+        c->code[l->start + 4] = (uint32_t)(sum >> 32);
+    }
+    l->imm = sum;
+    l->b = (uint32_t)sum;
+    return true;
+}
+
 /* rr form: s_a s_b s_to; ri form (constant right operand): s_a s_to imm. */
 static void op_binary(compiler *c, int op, uint8_t in, uint8_t out)
 {
@@ -983,7 +1005,7 @@ static void op_binary(compiler *c, int op, uint8_t in, uint8_t out)
     operand a = pop(c, in);
     uint32_t h = c->nvals;
     push_stack(c, out);
-    if (!live(c)) return;
+    if (!live(c) || fold_constant_add(c, op, a, b, h)) return;
     uint32_t sa = source(c, a, h), at, d;
     if (b.where == IN_CONST) {   /* ri = rr + 1 in enum wasm_op */
         at = emit_op(c, op + 1);

@@ -229,6 +229,11 @@ static const char control_wat[] =
     " (func (export \"not_not_gtu\") (param i32) (result i32)"
     "   (i32.eqz (i32.eqz (i32.gt_u (local.get 0) (i32.const 7)))))"
     " (func (export \"not_eqz\") (param i32) (result i32) (i32.eqz (i32.eqz (local.get 0))))"
+    /* (x + c1) + c2 folds into one add; it wraps the same */
+    " (func (export \"add_chain\") (param i32) (result i32)"
+    "   (i32.add (i32.add (i32.add (local.get 0) (i32.const 0x7fffffff)) (i32.const 0x7fffffff)) (i32.const 3)))"
+    " (func (export \"add_chain64\") (param i64) (result i64)"
+    "   (i64.add (i64.add (local.get 0) (i64.const 0x7fffffffffffffff)) (i64.const 0x7fffffffffffffff)))"
     " (func $fib (export \"fib\") (param i32) (result i32)"
     "   (if (result i32) (i32.lt_u (local.get 0) (i32.const 2)) (then (local.get 0))"
     "     (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))"
@@ -298,6 +303,10 @@ static void test_control(void)
     CHECK_INT(r, 1);
     CHECK_INT(call(inst, "not_eqz", &r, 1, (uint64_t)0), WASM_OK);
     CHECK_INT(r, 0);
+    CHECK_INT(call(inst, "add_chain", &r, 1, (uint64_t)5), WASM_OK);
+    CHECK_INT(r, 6);                                    /* 5 + 2^32 - 2 + 3, mod 2^32 */
+    CHECK_INT(call(inst, "add_chain64", &r, 1, (uint64_t)5), WASM_OK);
+    CHECK(r == 3);
     CHECK_INT(call(inst, "fib", &r, 1, (uint64_t)20), WASM_OK);
     CHECK_INT(r, 6765);
     wasm_instance_free(inst);
