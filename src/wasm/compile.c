@@ -419,6 +419,11 @@ static void emit_return(compiler *c)
         emit_op(c, OP_ret);
         return;
     }
+    if (n == 1 && c->vals[base].where != IN_CONST) {   /* one copy and the return in one instruction */
+        emit_op(c, OP_ret1);
+        emit(c, c->vals[base].where == IN_LOCAL ? c->vals[base].local : stack_slot(c, base));
+        return;
+    }
     for (uint32_t j = 0; j < n; j++)
         if (c->vals[base + j].where == IN_LOCAL && c->vals[base + j].local < n) {
             materialize_from(c, base);     /* a result would overwrite a later source */

@@ -561,6 +561,9 @@ L_call_indirect: {
     ret_ip = ip + 5;
     goto call_funcinst;
 }
+L_ret1:
+    fp[0] = fp[ip[1]];
+    /* fall through */
 L_ret: {
     /* The memory size needs no reload: a memory.grow in this instance updated
      * mem_size, and other instances or hosts that grow a shared memory return

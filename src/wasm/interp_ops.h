@@ -223,7 +223,7 @@
  *   global_get i s_to | global_set i s_from
  *   memory_size s_to | memory_grow s_delta s_to
  *   call i_func s_args | call_import i_func s_args
- *   call_indirect i_type i_table s_index s_args | ret
+ *   call_indirect i_type i_table s_index s_args | ret | ret1 s_result (copied to slot 0)
  *   ref_func i_func s_to | table_get i s_index s_to | table_set i s_index s_value
  *   table_size i s_to | table_grow i s_init s_delta s_to | table_fill i s_at s_value s_n
  *   table_copy i_dst i_src s_d s_s s_n | table_init i_table i_seg s_d s_s s_n
@@ -241,7 +241,7 @@
     X(unreachable) X(br) X(br_if) X(br_unless) X(br_if64) X(br_unless64) X(br_table) \
     X(copy) X(const32) X(const64) X(select) \
     X(global_get) X(global_set) X(memory_size) X(memory_grow) \
-    X(call) X(call_import) X(call_indirect) X(ret) \
+    X(call) X(call_import) X(call_indirect) X(ret1) X(ret) \
     X(ref_func) X(table_get) X(table_set) X(table_size) X(table_grow) X(table_fill) \
     X(table_copy) X(table_init) X(elem_drop) X(memory_init) X(data_drop) \
     X(memory_copy) X(memory_fill)
