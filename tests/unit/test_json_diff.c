@@ -12,16 +12,6 @@
 #include <stdlib.h>
 
 static json_arena *arena;
-static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
-
-static unsigned rnd(unsigned n)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (unsigned)(rng_state % n);
-}
-
 /* ---- a test-only RFC 6902 applier ---------------------------------------- */
 
 /* Decodes the RFC 6901 token [s, end) into buf. */
@@ -106,25 +96,25 @@ static const char *const keys[] = { "a", "b", "c", "metadata", "x/y", "t~1", "~"
 
 static json_value *random_value(int depth)
 {
-    unsigned kind = depth == 0 ? 5 + rnd(2) : rnd(depth > 3 ? 5 : 7);
+    unsigned kind = depth == 0 ? 5 + test_rand(2) : test_rand(depth > 3 ? 5 : 7);
     switch (kind) {
     case 0: return json_new_null(arena);
-    case 1: return json_new_bool(arena, rnd(2));
-    case 2: return json_new_int(arena, (int64_t)rnd(5) - 2);
-    case 3: return json_new_number(arena, rnd(100) / 8.0);
+    case 1: return json_new_bool(arena, test_rand(2));
+    case 2: return json_new_int(arena, (int64_t)test_rand(5) - 2);
+    case 3: return json_new_number(arena, test_rand(100) / 8.0);
     case 4: {
-        char s[3] = { (char)('a' + rnd(3)), (char)('a' + rnd(3)), 0 };
-        return json_new_string(arena, s, rnd(3));
+        char s[3] = { (char)('a' + test_rand(3)), (char)('a' + test_rand(3)), 0 };
+        return json_new_string(arena, s, test_rand(3));
     }
     case 5: {
         json_value *a = json_new_array(arena);
-        for (unsigned n = rnd(5); n > 0; n--) json_array_push(arena, a, random_value(depth + 1));
+        for (unsigned n = test_rand(5); n > 0; n--) json_array_push(arena, a, random_value(depth + 1));
         return a;
     }
     default: {
         json_value *o = json_new_object(arena);
-        for (unsigned n = rnd(5); n > 0; n--) {
-            const char *key = keys[rnd(sizeof keys / sizeof *keys)];
+        for (unsigned n = test_rand(5); n > 0; n--) {
+            const char *key = keys[test_rand(sizeof keys / sizeof *keys)];
             json_object_set(arena, o, key, random_value(depth + 1));
         }
         return o;
@@ -135,22 +125,22 @@ static json_value *random_value(int depth)
 /* A copy of v with random edits at every level. */
 static json_value *mutate(const json_value *v, int depth)
 {
-    if (rnd(8) == 0) return random_value(depth);
+    if (test_rand(8) == 0) return random_value(depth);
     if (v->type == JSON_OBJECT) {
         json_value *o = json_new_object(arena);
         for (size_t i = 0; i < v->len; i++)
-            if (rnd(5)) json_object_set(arena, o, v->u.members[i].key, mutate(v->u.members[i].value, depth + 1));
-        if (rnd(3) == 0) {
-            const char *key = keys[rnd(sizeof keys / sizeof *keys)];
+            if (test_rand(5)) json_object_set(arena, o, v->u.members[i].key, mutate(v->u.members[i].value, depth + 1));
+        if (test_rand(3) == 0) {
+            const char *key = keys[test_rand(sizeof keys / sizeof *keys)];
             json_object_set(arena, o, key, random_value(depth + 1));
         }
         return o;
     }
     if (v->type == JSON_ARRAY) {
         json_value *a = json_new_array(arena);
-        size_t keep = rnd(3) ? v->len : rnd((unsigned)v->len + 1);
+        size_t keep = test_rand(3) ? v->len : test_rand((unsigned)v->len + 1);
         for (size_t i = 0; i < keep; i++) json_array_push(arena, a, mutate(v->u.items[i], depth + 1));
-        for (unsigned n = rnd(3) == 0 ? rnd(3) : 0; n > 0; n--) json_array_push(arena, a, random_value(depth + 1));
+        for (unsigned n = test_rand(3) == 0 ? test_rand(3) : 0; n > 0; n--) json_array_push(arena, a, random_value(depth + 1));
         return a;
     }
     return (json_value *)v;
@@ -175,7 +165,7 @@ static void test_diff_property(void)
     for (int i = 0; i < total; i++) {
         json_arena_reset(arena);
         json_value *from = random_value(0);
-        json_value *to = rnd(4) ? mutate(from, 0) : random_value(0);
+        json_value *to = test_rand(4) ? mutate(from, 0) : random_value(0);
         json_buf_reset(&patch);
         if (json_diff(arena, from, to, &patch) < 0) break;
         json_value *patched = apply_patch(deep_copy(from), patch.data, patch.len);

@@ -13,16 +13,6 @@
 #include "wasm.h"
 #include "wat.h"
 
-static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
-
-static uint32_t rnd(uint32_t n)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (uint32_t)(rng_state % n);
-}
-
 static const char seed[] =
     "(module $m\n"
     "  (type $t (func (param i32) (result i32)))\n"
@@ -75,9 +65,9 @@ static void random_bytes(int rounds)
 {
     char buf[256];
     for (int r = 0; r < rounds; r++) {
-        size_t n = rnd(sizeof buf);
+        size_t n = test_rand(sizeof buf);
         for (size_t i = 0; i < n; i++)
-            buf[i] = (char)rnd(256);
+            buf[i] = (char)test_rand(256);
         try_text(buf, n);
     }
 }
@@ -86,9 +76,9 @@ static void token_soup(int rounds)
 {
     char buf[2048];
     for (int r = 0; r < rounds; r++) {
-        size_t n = 0, tokens = rnd(60);
+        size_t n = 0, tokens = test_rand(60);
         for (size_t t = 0; t < tokens; t++) {
-            const char *s = soup[rnd(sizeof soup / sizeof soup[0])];
+            const char *s = soup[test_rand(sizeof soup / sizeof soup[0])];
             size_t len = strlen(s);
             if (n + len + 1 >= sizeof buf)
                 break;
@@ -106,12 +96,12 @@ static void edited_seed(int rounds)
     for (int r = 0; r < rounds; r++) {
         size_t n = sizeof seed - 1;
         memcpy(buf, seed, n);
-        for (uint32_t e = 0, edits = 1 + rnd(4); e < edits && n > 0; e++) {
-            size_t at = rnd((uint32_t)n);
-            switch (rnd(3)) {
+        for (uint32_t e = 0, edits = 1 + test_rand(4); e < edits && n > 0; e++) {
+            size_t at = test_rand((uint32_t)n);
+            switch (test_rand(3)) {
             case 0: memmove(buf + at, buf + at + 1, n - at - 1); n--; break;                 /* delete */
-            case 1: if (n < sizeof buf) { memmove(buf + at + 1, buf + at, n - at); buf[at] = "()$\";0x_.-"[rnd(10)]; n++; } break;
-            default: buf[at] = (char)rnd(128); break;                                        /* replace */
+            case 1: if (n < sizeof buf) { memmove(buf + at + 1, buf + at, n - at); buf[at] = "()$\";0x_.-"[test_rand(10)]; n++; } break;
+            default: buf[at] = (char)test_rand(128); break;                                        /* replace */
             }
         }
         try_text(buf, n);
