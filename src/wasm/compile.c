@@ -846,7 +846,9 @@ static uint32_t read_memarg(compiler *c, unsigned natural_log2)
 }
 
 /* A load whose address was just computed as an i32.add takes its operands:
- * base + constant (op + 1 = the _add form) or base + index (op + 2 = _idx). */
+ * base + constant (op + 1 = the _add form) or base + index (op + 2 = _idx);
+ * a constant address (statics: `i32.const 0; i32.load offset=X`) is an
+ * immediate (op + 3 = _abs). */
 static void op_load(compiler *c, int op, unsigned natural_log2, uint8_t type)
 {
     uint32_t offset = read_memarg(c, natural_log2);
@@ -862,6 +864,9 @@ static void op_load(compiler *c, int op, unsigned natural_log2, uint8_t type)
         at = emit_op(c, add.b_imm ? op + 1 : op + 2);
         emit(c, add.a);
         emit(c, add.b);
+    } else if (addr.where == IN_CONST) {
+        at = emit_op(c, op + 3);
+        emit(c, (uint32_t)addr.value);
     } else {
         uint32_t src = source(c, addr, h);
         at = emit_op(c, op);

@@ -236,7 +236,8 @@ static wasm_trap run(wasm_instance *root, wasm_instance *inst, const wasm_code *
 #define OFF_MEM_(name, opcode, align, type, ctype) [OP_##name] = &&L_##name - &&L_unreachable, \
                                                    [OP_##name##_add] = &&L_##name##_add - &&L_unreachable,
 #define OFF_LOAD_(name, opcode, align, type, ctype) OFF_MEM_(name, opcode, align, type, ctype) \
-                                                    [OP_##name##_idx] = &&L_##name##_idx - &&L_unreachable,
+                                                    [OP_##name##_idx] = &&L_##name##_idx - &&L_unreachable, \
+                                                    [OP_##name##_abs] = &&L_##name##_abs - &&L_unreachable,
 #define OFF_BR_(name, neg, type, cond) [OP_br_##name] = &&L_br_##name - &&L_unreachable, \
                                  [OP_br_##name##_ri] = &&L_br_##name##_ri - &&L_unreachable,
         WASM_MISC_OPS(OFF_MISC_)
@@ -405,6 +406,15 @@ L_##name##_idx: { \
     memcpy(&v, mem_base + ea, sizeof v); \
     fp[ip[4]] = (CT_##type)(ST_##type)v; \
     ip += 5; \
+    NEXT(); \
+} \
+L_##name##_abs: { \
+    uint64_t ea = (uint64_t)ip[1] + ip[2]; \
+    if (ea + sizeof(ctype) > mem_size) TRAP(MEMORY_OOB); \
+    ctype v; \
+    memcpy(&v, mem_base + ea, sizeof v); \
+    fp[ip[3]] = (CT_##type)(ST_##type)v; \
+    ip += 4; \
     NEXT(); \
 }
     WASM_LOADS(LOAD_)

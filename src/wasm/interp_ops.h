@@ -235,7 +235,8 @@
  * STORE s_addr i_offset s_value; LOAD_add s_base i_add i_offset s_to and
  * STORE_add s_base i_add i_offset s_value take an address that was an i32.add
  * of a constant (the add still wraps at 32 bits before the offset is added);
- * LOAD_idx s_base s_index i_offset s_to one that was an i32.add of two values.
+ * LOAD_idx s_base s_index i_offset s_to one that was an i32.add of two values,
+ * and LOAD_abs i_addr i_offset s_to a constant address.
  */
 #define WASM_MISC_OPS(X) \
     X(unreachable) X(br) X(br_if) X(br_unless) X(br_if64) X(br_unless64) X(br_table) \
@@ -250,7 +251,7 @@ enum wasm_op {
 #define OP_MISC_(name) OP_##name,
 #define OP_UN_(name, opcode, in, out, stmt) OP_##name,
 #define OP_BIN_(name, opcode, in, out, stmt) OP_##name, OP_##name##_ri,
-#define OP_LOAD_(name, opcode, align, type, ctype) OP_##name, OP_##name##_add, OP_##name##_idx,
+#define OP_LOAD_(name, opcode, align, type, ctype) OP_##name, OP_##name##_add, OP_##name##_idx, OP_##name##_abs,
 #define OP_MEM_(name, opcode, align, type, ctype) OP_##name, OP_##name##_add,
 #define OP_BR_(name, neg, type, cond) OP_br_##name, OP_br_##name##_ri,
     WASM_MISC_OPS(OP_MISC_)

@@ -322,6 +322,9 @@ static const char memory_wat[] =
     " (func (export \"load16_s\") (param i32) (result i32) (i32.load16_s (local.get 0)))"
     " (func (export \"wrap\") (param i32) (result i32) (i32.load8_u offset=1 (i32.add (local.get 0) (i32.const 1))))"
     " (func (export \"index\") (param i32 i32) (result i64) (i64.load16_s offset=1 (i32.add (local.get 0) (local.get 1))))"
+    " (func (export \"abs\") (result i32) (i32.load16_u offset=1 (i32.const 1)))"
+    " (func (export \"abs_end\") (result i32) (i32.load16_u offset=65534 (i32.const 1)))"
+    " (func (export \"abs_wide\") (result i32) (i32.load8_u offset=0xffffffff (i32.const 0xffffffff)))"
     " (func (export \"wrap_store\") (param i32) (i32.store8 offset=100 (i32.add (local.get 0) (i32.const 1)) (i32.const 0x55)))"
     " (func (export \"store64\") (param i32 i64) (i64.store (local.get 0) (local.get 1)))"
     " (func (export \"grow\") (param i32) (result i32) (memory.grow (local.get 0)))"
@@ -356,6 +359,11 @@ static void test_memory(void)
     CHECK(r == 0x0403u);
     CHECK_INT(call(inst, "index", &r, 2, (uint64_t)65533, (uint64_t)0), WASM_OK);
     CHECK_INT(call(inst, "index", &r, 2, (uint64_t)65533, (uint64_t)1), WASM_TRAP_MEMORY_OOB);
+    /* a constant address (the _abs form): address + offset in 64 bits */
+    CHECK_INT(call(inst, "abs", &r, 0), WASM_OK);
+    CHECK_INT(r, 0x0403);
+    CHECK_INT(call(inst, "abs_end", &r, 0), WASM_TRAP_MEMORY_OOB);
+    CHECK_INT(call(inst, "abs_wide", &r, 0), WASM_TRAP_MEMORY_OOB);
     CHECK_INT(call(inst, "wrap_store", NULL, 1, (uint64_t)0xffffffffu), WASM_OK);
     CHECK(wasm_memory_data(mem)[100] == 0x55);
     CHECK_INT(call(inst, "wrap_store", NULL, 1, (uint64_t)65435), WASM_TRAP_MEMORY_OOB);
