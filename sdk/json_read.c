@@ -236,35 +236,6 @@ size_t kw_get_many(kw_val obj, const char *const *keys, size_t n, kw_val *out)
     return found;
 }
 
-kw_val json_last_member(kw_val obj, const char *key)
-{
-    if (kw_typeof(obj) != KW_OBJECT)
-        return KW_NONE;
-    size_t n = strlen(key);
-    const char *start = obj.p + 1, *close = obj.p + obj.n - 1;
-    /* Candidates are `"key"` followed by ':' and preceded by '{' or ',':
-     * a key, not text inside a string.  A candidate whose value ends right
-     * before the closing brace is a member of this object, not of one nested
-     * in it (that one would be followed by its own closing bracket too). */
-    for (const char *q = close - 1; q - start >= (ptrdiff_t)n + 1; q--) {
-        if (*q != '"' || q[-(ptrdiff_t)n - 1] != '"' || memcmp(q - n, key, n) != 0)
-            continue;
-        const char *before = q - n - 1;
-        while (before > start && scan_is_ws(before[-1]))
-            before--;
-        if (before > start && before[-1] != ',')
-            continue;
-        const char *p = scan_ws(q + 1, close);
-        if (p >= close || *p != ':')
-            continue;
-        p = scan_ws(p + 1, close);
-        const char *e = p < close ? scan_value_end(p, close) : NULL;
-        if (e && scan_ws(e, close) == close)
-            return (kw_val){ p, (size_t)(e - p) };
-    }
-    return KW_NONE;
-}
-
 kw_val kw_at(kw_val arr, size_t i)
 {
     if (kw_typeof(arr) != KW_ARRAY)

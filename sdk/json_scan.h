@@ -19,8 +19,6 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "kw.h"
-
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "json_scan.h: the word-at-a-time scanning assumes a little-endian target (wasm32, x86-64, arm64)"
 #endif
@@ -134,14 +132,5 @@ static inline const char *scan_value_end(const char *p, const char *end)
         return json_container_end(p, end);
     return scan_scalar_end(p, end);
 }
-
-/* The value of member `key` when it is the last member of object obj, found
- * by searching back from the closing brace, so without reading the members
- * before it; KW_NONE when the last member is something else.  Hosts write a
- * ValidationRequest as {"request":...,"settings":...}: this finds the small
- * settings without stepping over the large request.  On text that is JSON,
- * the result is what kw_get finds (a "settings" key of a nested object is
- * followed by that object's closing bracket as well, so it never qualifies). */
-kw_val json_last_member(kw_val obj, const char *key);
 
 #endif

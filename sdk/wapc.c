@@ -11,7 +11,6 @@
 #include "kw.h"
 #include "arena.h"
 #include "json_memo.h"
-#include "json_scan.h"
 #include "wapc_imports.h"
 
 #include <string.h>
@@ -156,16 +155,12 @@ static bool parse_payload(const char *payload, size_t len, const char *what, kw_
     return kw_fail(kw_buf_cstr(&b));
 }
 
-/* The request and settings of a ValidationRequest.  Hosts write settings
- * last, so they are looked for from the end first: one forward pass would
- * have to step over the whole request to reach them. */
+/* The request and settings of a ValidationRequest, in one pass over it.
+ * Stepping over the request there costs nothing extra: its extent is needed
+ * anyway, and that step records the ends of its containers for the policy's
+ * lookups (json_skip.c). */
 static void validation_members(kw_val root, kw_val *request, kw_val *settings)
 {
-    *settings = json_last_member(root, "settings");
-    if (kw_present(*settings)) {
-        *request = kw_get(root, "request");
-        return;
-    }
     static const char *const names[] = { "request", "settings" };
     kw_val found[2];
     kw_get_many(root, names, 2, found);

@@ -227,7 +227,7 @@ static void run_protocol_checks(void)
     check(kw_native_call("validate", "{\"request\":", 11, &out) == 0 && strstr(out, "invalid ValidationRequest"),
           "malformed request", "should fail cleanly", out);
     free(out);
-    /* settings written before the request: found by the forward pass instead */
+    /* settings written before the request (our host writes them after) */
     static const char settings_first[] = "{\"settings\":{},\"request\":{\"uid\":\"x\"}}";
     kw_val resp;
     check(kw_native_call("validate", settings_first, strlen(settings_first), &out) == 1 &&

@@ -3,7 +3,6 @@
  * (validation errors, navigation, strings), writer, splicing and regexps.
  */
 #include "../../sdk/kw.h"
-#include "../../sdk/json_scan.h"   /* json_last_member */
 #include "../unit/test.h"
 
 #include <stdint.h>
@@ -121,12 +120,6 @@ static void test_unvalidated(void)
     CHECK(!kw_str_eq(view_of("\"a\\xb\""), "axb"));
     CHECK_STR(kw_str(view_of("\"\\ud800x\"")), "\xef\xbf\xbdx");      /* lone surrogate: U+FFFD */
     CHECK_STR(kw_str(view_of("\"\\u12\"")), "");                      /* short \u escape */
-    /* settings found from the end: only a member of the object itself counts */
-    kw_val vr = view_of("{\"request\":{\"settings\":1},\"settings\":{\"a\":{\"settings\":2},\"s\":\"\\\"settings\\\":3\"} }");
-    CHECK_INT(kw_len(json_last_member(vr, "settings")), 2);
-    CHECK(!kw_present(json_last_member(view_of("{\"settings\":{},\"request\":{}}"), "settings")));
-    CHECK(!kw_present(json_last_member(view_of("{\"request\":{\"settings\":{}}}"), "settings")));
-    CHECK(!kw_present(json_last_member(view_of("{\"x\":\"a\\\"settings\":{}}"), "settings")));
     char deep[2001];
     memset(deep, '[', 1000);
     memset(deep + 1000, ']', 1000);
