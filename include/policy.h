@@ -198,7 +198,6 @@ policy *policy_new(policy_module *m, const policy_options *opts, char *err, size
 void policy_free(policy *p);
 const char *policy_id(const policy *p);
 bool policy_is_raw(const policy *p);
-policy_module *policy_get_module(const policy *p);
 
 /* ---- results ------------------------------------------------------------- */
 

@@ -141,11 +141,6 @@ bool policy_is_raw(const policy *p)
     return p->raw;
 }
 
-policy_module *policy_get_module(const policy *p)
-{
-    return p->module;
-}
-
 /* Runs one operation of the policy's protocol on a fresh sandbox. */
 void policy_run(eval_ctx *e, const policy *p, bool settings_op, const char *input, size_t len, run_result *out)
 {

@@ -3,7 +3,6 @@
  */
 #include "log.h"
 
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -218,16 +217,4 @@ void log_event(server_log_level level, const char *target, const char *message,
                                fields, field_count);
     ssize_t w = write(log_settings.fd, buf, n);
     (void)w;                   /* nowhere to report a failed log write */
-}
-
-void log_printf(server_log_level level, const char *fmt, ...)
-{
-    if (!log_enabled(level))
-        return;
-    char message[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(message, sizeof message, fmt, ap);
-    va_end(ap);
-    log_event(level, "policy_server", message, NULL, 0);
 }

@@ -41,9 +41,6 @@ bool log_enabled(server_log_level level);
 void log_event(server_log_level level, const char *target, const char *message,
                const log_field *fields, size_t field_count);
 
-/* A message without fields, printf-style. */
-void log_printf(server_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
 /* Formats one line into buf (NUL-terminated, ending in '\n'); returns its length.
  * Exposed for the unit tests; `timestamp` NULL means now. */
 size_t log_format_line(char *buf, size_t cap, server_log_format format, server_log_level level,

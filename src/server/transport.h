@@ -111,7 +111,6 @@ struct http_server {
     void **contexts;               /* worker contexts, then the probe context last */
     int n_workers;
     atomic_bool ready;
-    atomic_bool stop_requested;
     bool stopped, draining;
     SSL_CTX *tls;                  /* current context for new connections; I/O thread only */
     int inotify_fd;

@@ -27,9 +27,8 @@ wasm_trap wasi_no_ctx(wasm_instance *caller);
 /* Little-endian stores of host values into guest memory; -1 out of bounds. */
 int wasi_store_u32(wasm_memory *mem, uint64_t addr, uint32_t v);
 int wasi_store_u64(wasm_memory *mem, uint64_t addr, uint64_t v);
-/* Little-endian loads; -1 out of bounds. */
+/* Little-endian load; -1 out of bounds. */
 int wasi_load_u32(const wasm_memory *mem, uint64_t addr, uint32_t *v);
-int wasi_load_u64(const wasm_memory *mem, uint64_t addr, uint64_t *v);
 
 int wasi_buf_append(wasi_buf *b, const void *data, size_t len);
 

@@ -57,17 +57,6 @@ int wasi_load_u32(const wasm_memory *mem, uint64_t addr, uint32_t *v)
     return 0;
 }
 
-int wasi_load_u64(const wasm_memory *mem, uint64_t addr, uint64_t *v)
-{
-    uint8_t b[8];
-    if (wasm_memory_read(mem, addr, b, sizeof b) < 0)
-        return -1;
-    *v = 0;
-    for (int i = 7; i >= 0; i--)
-        *v = *v << 8 | b[i];
-    return 0;
-}
-
 /* ---- context ------------------------------------------------------------ */
 
 void wasi_ctx_init(wasi_ctx *c)
