@@ -70,6 +70,15 @@ typedef struct frame {
     uint32_t table_stub;         /* ... which is here (or NO_FIX before it is emitted) */
 } frame;
 
+/* A conditional branch to a forward label just emitted by br_if, with the
+ * operation that branches on the opposite condition (for op_br's rotation). */
+typedef struct cond_branch {
+    bool valid;
+    uint32_t start, end, word;   /* words: instruction, its end, its displacement */
+    int negated_op;
+    uint32_t frame_index, fix_index;   /* the label's frame and its fixup entry */
+} cond_branch;
+
 /* The instruction just emitted, for the peepholes. */
 typedef struct last_instr {
     bool valid;
@@ -98,6 +107,7 @@ typedef struct compiler {
     uint32_t tables;                           /* br_tables seen, to stamp their labels */
     const int32_t *handlers;
     last_instr last;
+    cond_branch last_cond;
 } compiler;
 
 static const uint8_t valtype_bytes[] = { WASM_I32, WASM_I64, WASM_F32, WASM_F64, WASM_FUNCREF, WASM_EXTERNREF };
@@ -312,7 +322,11 @@ static uint32_t source(compiler *c, operand v, uint32_t height)
 }
 
 /* A new jump target at the current position: the peepholes must not look back past it. */
-static void place_label(compiler *c) { c->last.valid = false; }
+static void place_label(compiler *c)
+{
+    c->last.valid = false;
+    c->last_cond.valid = false;
+}
 
 static void note_last(compiler *c, uint32_t start, uint32_t dst_word, int op, uint32_t a, uint64_t b, bool b_imm)
 {
@@ -481,20 +495,30 @@ static bool take_compare(compiler *c, last_instr *cmp)
 static uint32_t emit_cond_branch(compiler *c, bool fused, const last_instr *cmp,
                                  operand cond, uint32_t cond_height, bool when, uint32_t *instr)
 {
+    int op, negated;
     if (fused && is_eqz(cmp->op)) {
         bool wide = cmp->op == OP_i64_eqz;
-        *instr = emit_op(c, when ? (wide ? OP_br_unless64 : OP_br_unless) : (wide ? OP_br_if64 : OP_br_if));
+        op = wide ? OP_br_if64 : OP_br_if;
+        negated = wide ? OP_br_unless64 : OP_br_unless;
+        if (when) { int t = op; op = negated; negated = t; }
+        *instr = emit_op(c, op);
         emit(c, cmp->a);
     } else if (fused) {
-        *instr = emit_op(c, fused_branch_op(cmp->op, !when, cmp->b_imm));
+        op = fused_branch_op(cmp->op, !when, cmp->b_imm);
+        negated = fused_branch_op(cmp->op, when, cmp->b_imm);
+        *instr = emit_op(c, op);
         emit(c, cmp->a);
         emit(c, cmp->b);
     } else {
         uint32_t src = source(c, cond, cond_height);
-        *instr = emit_op(c, when ? OP_br_if : OP_br_unless);
+        op = when ? OP_br_if : OP_br_unless;
+        negated = when ? OP_br_unless : OP_br_if;
+        *instr = emit_op(c, op);
         emit(c, src);
     }
-    return emit(c, 0);
+    uint32_t word = emit(c, 0);
+    c->last_cond = (cond_branch){ false, *instr, c->ncode, word, negated, 0, 0 };
+    return word;
 }
 
 /* ---- structured control --------------------------------------------------- */
@@ -617,12 +641,31 @@ static bool op_end(compiler *c)
     return false;
 }
 
+/* `br_if out; br loop` right after each other (a loop's exit test at its
+ * bottom) becomes `br_unless loop; br out`: one dispatch per iteration
+ * instead of two.  The conditional branch is negated and pointed at the loop;
+ * the new br takes over its entry in the forward label's fixups. */
+static bool rotate_loop_exit(compiler *c, frame *loop)
+{
+    cond_branch *cb = &c->last_cond;
+    if (!cb->valid || cb->end != c->ncode || loop->kind != 0x03 || branch_moves(c, loop)) return false;
+    frame *out = &c->ctrls[cb->frame_index];
+    if (cb->frame_index >= c->nctrls || cb->fix_index >= out->nfix || out->fix[cb->fix_index].word != cb->word)
+        return false;
+    c->code[cb->start] = (uint32_t)c->handlers[cb->negated_op];
+    patch(c, (fixup){ cb->start, cb->word }, loop->loop_start);
+    uint32_t at = emit_op(c, OP_br);
+    out->fix[cb->fix_index] = (fixup){ at, emit(c, 0) };
+    cb->valid = false;
+    return true;
+}
+
 static void op_br(compiler *c)
 {
     frame *f = label(c, read_u32(c));
     uint32_t n = label_arity(f);
     check_top(c, label_types(f), n, false);
-    if (live(c)) emit_br(c, f);
+    if (live(c) && !rotate_loop_exit(c, f)) emit_br(c, f);
     set_unreachable(c);
 }
 
@@ -640,6 +683,11 @@ static void op_br_if(compiler *c)
     if (!branch_moves(c, f)) {
         word = emit_cond_branch(c, fused, &cmp, cond, cond_height, true, &instr);
         link_branch(c, f, instr, word);
+        if (f->kind != 0x03) {
+            c->last_cond.valid = true;
+            c->last_cond.frame_index = (uint32_t)(f - c->ctrls);
+            c->last_cond.fix_index = f->nfix - 1;
+        }
         return;
     }
     word = emit_cond_branch(c, fused, &cmp, cond, cond_height, false, &instr);

@@ -229,6 +229,16 @@ static const char control_wat[] =
     " (func (export \"not_not_gtu\") (param i32) (result i32)"
     "   (i32.eqz (i32.eqz (i32.gt_u (local.get 0) (i32.const 7)))))"
     " (func (export \"not_eqz\") (param i32) (result i32) (i32.eqz (i32.eqz (local.get 0))))"
+    /* br_if out; br loop: rotated into a negated branch back and a br out */
+    " (func (export \"rotate\") (param i32) (result i32) (local i32)"
+    "   (block $out (loop $l (local.set 1 (i32.add (local.get 1) (i32.const 2)))"
+    "     (br_if $out (i32.ge_u (local.get 1) (local.get 0))) (br $l)))"
+    "   (local.get 1))"
+    " (func (export \"rotate_plain\") (param i32) (result i32) (local i32 i32)"
+    "   (block $out (loop $l (local.set 1 (i32.add (local.get 1) (i32.const 1)))"
+    "     (local.set 2 (i32.eq (local.get 1) (local.get 0)))"
+    "     (br_if $out (local.get 2)) (br $l)))"
+    "   (local.get 1))"
     /* (x + c1) + c2 folds into one add; it wraps the same */
     " (func (export \"add_chain\") (param i32) (result i32)"
     "   (i32.add (i32.add (i32.add (local.get 0) (i32.const 0x7fffffff)) (i32.const 0x7fffffff)) (i32.const 3)))"
@@ -303,6 +313,14 @@ static void test_control(void)
     CHECK_INT(r, 1);
     CHECK_INT(call(inst, "not_eqz", &r, 1, (uint64_t)0), WASM_OK);
     CHECK_INT(r, 0);
+    CHECK_INT(call(inst, "rotate", &r, 1, (uint64_t)10), WASM_OK);
+    CHECK_INT(r, 10);
+    CHECK_INT(call(inst, "rotate", &r, 1, (uint64_t)11), WASM_OK);
+    CHECK_INT(r, 12);
+    CHECK_INT(call(inst, "rotate", &r, 1, (uint64_t)0), WASM_OK);
+    CHECK_INT(r, 2);
+    CHECK_INT(call(inst, "rotate_plain", &r, 1, (uint64_t)7), WASM_OK);
+    CHECK_INT(r, 7);
     CHECK_INT(call(inst, "add_chain", &r, 1, (uint64_t)5), WASM_OK);
     CHECK_INT(r, 6);                                    /* 5 + 2^32 - 2 + 3, mod 2^32 */
     CHECK_INT(call(inst, "add_chain64", &r, 1, (uint64_t)5), WASM_OK);
