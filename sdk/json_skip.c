@@ -20,9 +20,10 @@
 #include "json_scan.h"
 
 enum {
-    MEMO_SLOTS = 512,   /* a power of two */
+    MEMO_BITS = 9,
+    MEMO_SLOTS = 1 << MEMO_BITS,
     MEMO_DEPTH = 64,    /* containers nested deeper are not remembered */
-    MEMO_MIN = 16,      /* nor smaller ones: scanning them is as cheap */
+    MEMO_MIN = 8,       /* nor smaller ones: scanning them is as cheap */
 };
 
 static struct {
@@ -32,7 +33,8 @@ static struct {
     bool used;
 } memo;
 
-static inline uint32_t slot_of(uint32_t offset) { return (offset * 2654435761u) >> 23 & (MEMO_SLOTS - 1); }
+/* Fibonacci hashing: the top bits of offset * 2^32/phi */
+static inline uint32_t slot_of(uint32_t offset) { return (offset * 2654435761u) >> (32 - MEMO_BITS); }
 
 void json_memo_start(const char *text, size_t len)
 {
