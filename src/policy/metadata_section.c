@@ -18,7 +18,24 @@ static const uint8_t wasm_header[8] = { 0x00, 'a', 's', 'm', 0x01, 0x00, 0x00, 0
 
 static const char javy_host_module[] = "kubewarden:javy/host";
 
-int wasm_read_u32(wasm_reader *r, uint32_t *out)
+typedef struct wasm_reader {
+    const uint8_t *p, *end;
+    const uint8_t *start;        /* of the module, for offsets in messages */
+} wasm_reader;
+
+typedef struct wasm_section {
+    uint8_t id;
+    const uint8_t *start;        /* the id byte */
+    size_t total_len;            /* id, size and body */
+    const uint8_t *body;
+    size_t body_len;
+    const uint8_t *name;         /* custom sections: name and payload */
+    uint32_t name_len;
+    const uint8_t *payload;
+    size_t payload_len;
+} wasm_section;
+
+static int wasm_read_u32(wasm_reader *r, uint32_t *out)
 {
     uint32_t v = 0;
     for (int shift = 0; shift < 35; shift += 7) {
@@ -53,7 +70,8 @@ static int read_name(wasm_reader *r, const uint8_t **bytes, uint32_t *len)
     return 0;
 }
 
-int wasm_sections_begin(wasm_reader *r, const uint8_t *wasm, size_t len, char *err, size_t errlen)
+/* Checks the magic number and version; -1 with a message if it is not Wasm 1. */
+static int wasm_sections_begin(wasm_reader *r, const uint8_t *wasm, size_t len, char *err, size_t errlen)
 {
     if (len < 4 || memcmp(wasm, wasm_header, 4) != 0) {
         snprintf(err, errlen, "not a WebAssembly module (bad magic number)");
@@ -69,7 +87,8 @@ int wasm_sections_begin(wasm_reader *r, const uint8_t *wasm, size_t len, char *e
     return 0;
 }
 
-int wasm_next_section(wasm_reader *r, wasm_section *s, char *err, size_t errlen)
+/* 1 with the next section in *s, 0 at the end, -1 (message set) if truncated. */
+static int wasm_next_section(wasm_reader *r, wasm_section *s, char *err, size_t errlen)
 {
     if (r->p >= r->end) return 0;
     s->start = r->p;
@@ -97,7 +116,7 @@ int wasm_next_section(wasm_reader *r, wasm_section *s, char *err, size_t errlen)
     return 1;
 }
 
-bool wasm_section_is(const wasm_section *s, const char *name)
+static bool wasm_section_is(const wasm_section *s, const char *name)
 {
     return s->id == SECTION_CUSTOM && s->name_len == strlen(name) && memcmp(s->name, name, s->name_len) == 0;
 }
