@@ -165,7 +165,7 @@ static int evaluate(evaluation *ev)
     const policy_entry *e = ev->lp->entry;
     policy_postprocess how = {
         .policy_id = e->id,
-        .monitor = e->mode == POLICY_MODE_MONITOR,
+        .monitor = is_monitor(ev->lp),
         .allowed_to_mutate = e->allowed_to_mutate,
         .custom_message = e->is_group ? NULL : e->message,
     };
