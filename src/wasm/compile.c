@@ -476,12 +476,25 @@ static bool compare_is_64bit(int cmp)
 
 static bool is_eqz(int op) { return op == OP_i32_eqz || op == OP_i64_eqz; }
 
-/* If the i32 condition on top was just computed by a comparison (or eqz),
- * removes that instruction so the branch can do the comparison itself. */
+/* The branch on a value loaded by `load` (as emitted), taken when the value
+ * is non-zero (`when`) or zero; -1 if that load has no such form. */
+static int load_branch_op(int load, bool when)
+{
+    switch (load) {
+    case OP_i32_load: return when ? OP_br_if_i32_load : OP_br_unless_i32_load;
+    case OP_i32_load_add: return when ? OP_br_if_i32_load_add : OP_br_unless_i32_load_add;
+    case OP_i32_load8_u_add: return when ? OP_br_if_i32_load8_u_add : OP_br_unless_i32_load8_u_add;
+    default: return -1;
+    }
+}
+
+/* If the i32 condition on top was just computed by a comparison (or eqz, or
+ * some loads), removes that instruction so the branch can do it itself. */
 static bool take_compare(compiler *c, last_instr *cmp)
 {
     if (!live(c) || !last_produced_top(c)) return false;
-    if (!is_eqz(c->last.op) && fused_branch_op(c->last.op, false, false) < 0) return false;
+    if (!is_eqz(c->last.op) && fused_branch_op(c->last.op, false, false) < 0 && load_branch_op(c->last.op, true) < 0)
+        return false;
     if (c->last.b_imm && compare_is_64bit(c->last.op) && (int64_t)c->last.imm != (int32_t)c->last.imm)
         return false;                            /* an i64 immediate wider than the 32-bit form */
     *cmp = c->last;
@@ -503,6 +516,12 @@ static uint32_t emit_cond_branch(compiler *c, bool fused, const last_instr *cmp,
         if (when) { int t = op; op = negated; negated = t; }
         *instr = emit_op(c, op);
         emit(c, cmp->a);
+    } else if (fused && load_branch_op(cmp->op, true) >= 0) {
+        /* the load's operand words stay in place; its destination word becomes the displacement */
+        op = load_branch_op(cmp->op, when);
+        negated = load_branch_op(cmp->op, !when);
+        *instr = emit_op(c, op);
+        c->ncode = cmp->dst_word;
     } else if (fused) {
         op = fused_branch_op(cmp->op, !when, cmp->b_imm);
         negated = fused_branch_op(cmp->op, when, cmp->b_imm);
@@ -907,13 +926,16 @@ static void op_load(compiler *c, int op, unsigned natural_log2, uint8_t type)
     push_stack(c, type);
     if (!live(c)) return;
     uint32_t at, d;
+    int form = op;
     if (fuse) {
         c->ncode = add.start;
-        at = emit_op(c, add.b_imm ? op + 1 : op + 2);
+        form = add.b_imm ? op + 1 : op + 2;
+        at = emit_op(c, form);
         emit(c, add.a);
         emit(c, add.b);
     } else if (addr.where == IN_CONST) {
-        at = emit_op(c, op + 3);
+        form = op + 3;
+        at = emit_op(c, form);
         emit(c, (uint32_t)addr.value);
     } else {
         uint32_t src = source(c, addr, h);
@@ -922,7 +944,7 @@ static void op_load(compiler *c, int op, unsigned natural_log2, uint8_t type)
     }
     emit(c, offset);
     d = emit(c, stack_slot(c, h));
-    note_last(c, at, d, op, 0, offset, true);
+    note_last(c, at, d, form, 0, offset, true);   /* the form emitted, for branch fusion */
 }
 
 /* A store whose address was the last thing computed, as base + constant, takes

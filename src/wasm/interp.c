@@ -306,6 +306,34 @@ L_br_table: {
     uint32_t i = (uint32_t)fp[ip[1]], n = ip[2];
     BRANCH(ip[3 + (i < n ? i : n)]);
 }
+/* Branch on a loaded value: `if (v)` for br_if_, `if (!v)` for br_unless_. */
+#define BR_LOAD_(name, ctype, when, test) \
+L_br_##when##_##name: { \
+    EFFECTIVE(ip[1], ip[2], sizeof(ctype)); \
+    ctype v; \
+    memcpy(&v, mem_base + ea, sizeof v); \
+    if (test) BRANCH(ip[3]); \
+    ip += 4; \
+    NEXT(); \
+}
+#define BR_LOAD_ADD_(name, ctype, when, test) \
+L_br_##when##_##name##_add: { \
+    uint64_t ea = (uint64_t)(uint32_t)((uint32_t)fp[ip[1]] + ip[2]) + ip[3]; \
+    if (ea + sizeof(ctype) > mem_size) TRAP(MEMORY_OOB); \
+    ctype v; \
+    memcpy(&v, mem_base + ea, sizeof v); \
+    if (test) BRANCH(ip[4]); \
+    ip += 5; \
+    NEXT(); \
+}
+    BR_LOAD_(i32_load, uint32_t, if, v)
+    BR_LOAD_(i32_load, uint32_t, unless, !v)
+    BR_LOAD_ADD_(i32_load, uint32_t, if, v)
+    BR_LOAD_ADD_(i32_load, uint32_t, unless, !v)
+    BR_LOAD_ADD_(i32_load8_u, uint8_t, if, v)
+    BR_LOAD_ADD_(i32_load8_u, uint8_t, unless, !v)
+#undef BR_LOAD_
+#undef BR_LOAD_ADD_
 #define BR_(name, neg, type, cond) \
 L_br_##name: { \
     CT_##type a = (CT_##type)fp[ip[1]], b = (CT_##type)fp[ip[2]]; \

@@ -218,6 +218,9 @@
  * d = branch displacement):
  *   unreachable (nop, drop and local.get emit nothing)
  *   br d | br_if s d | br_unless s d | br_if64 s d | br_unless64 s d | br_table s n d0..dn
+ *   br_if_i32_load s_addr i_offset d | br_if_i32_load_add s_base i_add i_offset d,
+ *   br_if_i32_load8_u_add (same operands), and br_unless_ of each: branch on a
+ *   loaded value that nothing else uses
  *   copy s_from s_to | const32 s_to i | const64 s_to i_lo i_hi
  *   select s_a s_b s_cond s_to
  *   global_get i s_to | global_set i s_from
@@ -240,6 +243,8 @@
  */
 #define WASM_MISC_OPS(X) \
     X(unreachable) X(br) X(br_if) X(br_unless) X(br_if64) X(br_unless64) X(br_table) \
+    X(br_if_i32_load) X(br_unless_i32_load) X(br_if_i32_load_add) X(br_unless_i32_load_add) \
+    X(br_if_i32_load8_u_add) X(br_unless_i32_load8_u_add) \
     X(copy) X(const32) X(const64) X(select) \
     X(global_get) X(global_set) X(memory_size) X(memory_grow) \
     X(call) X(call_import) X(call_indirect) X(ret1) X(ret) \

@@ -340,6 +340,14 @@ static const char memory_wat[] =
     " (func (export \"load16_s\") (param i32) (result i32) (i32.load16_s (local.get 0)))"
     " (func (export \"wrap\") (param i32) (result i32) (i32.load8_u offset=1 (i32.add (local.get 0) (i32.const 1))))"
     " (func (export \"index\") (param i32 i32) (result i64) (i64.load16_s offset=1 (i32.add (local.get 0) (local.get 1))))"
+    /* a branch on a loaded value that nothing else uses takes the load */
+    " (func (export \"br_load\") (param i32) (result i32)"
+    "   (block (result i32) (i32.const 1) (br_if 0 (i32.load (local.get 0))) (drop) (i32.const 0)))"
+    " (func (export \"br_load8_add\") (param i32) (result i32)"
+    "   (block (result i32) (i32.const 1) (br_if 0 (i32.load8_u offset=1 (i32.add (local.get 0) (i32.const 1))))"
+    "     (drop) (i32.const 0)))"
+    " (func (export \"if_load_add\") (param i32) (result i32)"
+    "   (if (result i32) (i32.load offset=2 (i32.add (local.get 0) (i32.const 1))) (then (i32.const 1)) (else (i32.const 0))))"
     " (func (export \"abs\") (result i32) (i32.load16_u offset=1 (i32.const 1)))"
     " (func (export \"abs_end\") (result i32) (i32.load16_u offset=65534 (i32.const 1)))"
     " (func (export \"abs_wide\") (result i32) (i32.load8_u offset=0xffffffff (i32.const 0xffffffff)))"
@@ -377,6 +385,22 @@ static void test_memory(void)
     CHECK(r == 0x0403u);
     CHECK_INT(call(inst, "index", &r, 2, (uint64_t)65533, (uint64_t)0), WASM_OK);
     CHECK_INT(call(inst, "index", &r, 2, (uint64_t)65533, (uint64_t)1), WASM_TRAP_MEMORY_OOB);
+    CHECK_INT(call(inst, "br_load", &r, 1, (uint64_t)0), WASM_OK);
+    CHECK_INT(r, 1);
+    CHECK_INT(call(inst, "br_load", &r, 1, (uint64_t)200), WASM_OK);
+    CHECK_INT(r, 0);
+    CHECK_INT(call(inst, "br_load", &r, 1, (uint64_t)65533), WASM_TRAP_MEMORY_OOB);
+    CHECK_INT(call(inst, "br_load8_add", &r, 1, (uint64_t)0), WASM_OK);
+    CHECK_INT(r, 1);                                    /* byte 2 = 0x03 */
+    CHECK_INT(call(inst, "br_load8_add", &r, 1, (uint64_t)300), WASM_OK);
+    CHECK_INT(r, 0);
+    CHECK_INT(call(inst, "br_load8_add", &r, 1, (uint64_t)0xffffffffu), WASM_OK);
+    CHECK_INT(r, 1);                                    /* wraps to 0, + offset 1: byte 1 */
+    CHECK_INT(call(inst, "br_load8_add", &r, 1, (uint64_t)65534), WASM_TRAP_MEMORY_OOB);
+    CHECK_INT(call(inst, "if_load_add", &r, 1, (uint64_t)0), WASM_OK);
+    CHECK_INT(r, 1);
+    CHECK_INT(call(inst, "if_load_add", &r, 1, (uint64_t)400), WASM_OK);
+    CHECK_INT(r, 0);
     /* a constant address (the _abs form): address + offset in 64 bits */
     CHECK_INT(call(inst, "abs", &r, 0), WASM_OK);
     CHECK_INT(r, 0x0403);
