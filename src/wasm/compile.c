@@ -965,6 +965,13 @@ static void op_store(compiler *c, int op, unsigned natural_log2, uint8_t type)
         c->last.valid = false;
     }
     uint32_t a = fuse ? add.a : source(c, addr, h);
+    if (!fuse && v.where == IN_CONST && (op == OP_i32_store || op == OP_i32_store8)) {
+        emit_op(c, op == OP_i32_store ? OP_i32_store_k : OP_i32_store8_k);   /* no const instruction */
+        emit(c, a);
+        emit(c, offset);
+        emit(c, (uint32_t)v.value);
+        return;
+    }
     uint32_t s = source(c, v, h + 1);
     emit_op(c, fuse ? op + 1 : op);
     emit(c, a);

@@ -468,6 +468,21 @@ L_##name##_add: { \
     WASM_STORES(STORE_)
 #undef STORE_
 
+L_i32_store_k: {
+    EFFECTIVE(ip[1], ip[2], 4);
+    uint32_t v = ip[3];
+    memcpy(mem_base + ea, &v, sizeof v);
+    MARK_DIRTY(ea, sizeof v);
+    ip += 4;
+    NEXT();
+}
+L_i32_store8_k: {
+    EFFECTIVE(ip[1], ip[2], 1);
+    mem_base[ea] = (uint8_t)ip[3];
+    MARK_DIRTY(ea, 1);
+    ip += 4;
+    NEXT();
+}
 L_memory_size:
     fp[ip[1]] = inst->mem0->pages;
     ip += 2;

@@ -222,6 +222,7 @@
  *   br_if_i32_load8_u_add (same operands), and br_unless_ of each: branch on a
  *   loaded value that nothing else uses
  *   copy s_from s_to | const32 s_to i | const64 s_to i_lo i_hi
+ *   i32_store_k s_addr i_offset i_value | i32_store8_k s_addr i_offset i_value (a constant stored)
  *   select s_a s_b s_cond s_to
  *   global_get i s_to | global_set i s_from
  *   memory_size s_to | memory_grow s_delta s_to
@@ -245,7 +246,7 @@
     X(unreachable) X(br) X(br_if) X(br_unless) X(br_if64) X(br_unless64) X(br_table) \
     X(br_if_i32_load) X(br_unless_i32_load) X(br_if_i32_load_add) X(br_unless_i32_load_add) \
     X(br_if_i32_load8_u_add) X(br_unless_i32_load8_u_add) \
-    X(copy) X(const32) X(const64) X(select) \
+    X(copy) X(const32) X(const64) X(select) X(i32_store_k) X(i32_store8_k) \
     X(global_get) X(global_set) X(memory_size) X(memory_grow) \
     X(call) X(call_import) X(call_indirect) X(ret1) X(ret) \
     X(ref_func) X(table_get) X(table_set) X(table_size) X(table_grow) X(table_fill) \

@@ -352,6 +352,8 @@ static const char memory_wat[] =
     " (func (export \"abs_end\") (result i32) (i32.load16_u offset=65534 (i32.const 1)))"
     " (func (export \"abs_wide\") (result i32) (i32.load8_u offset=0xffffffff (i32.const 0xffffffff)))"
     " (func (export \"wrap_store\") (param i32) (i32.store8 offset=100 (i32.add (local.get 0) (i32.const 1)) (i32.const 0x55)))"
+    " (func (export \"store_k\") (param i32) (i32.store offset=1 (local.get 0) (i32.const 0x11223344)))"
+    " (func (export \"store8_k\") (param i32) (i32.store8 (local.get 0) (i32.const 0x1ff)))"
     " (func (export \"store64\") (param i32 i64) (i64.store (local.get 0) (local.get 1)))"
     " (func (export \"grow\") (param i32) (result i32) (memory.grow (local.get 0)))"
     " (func (export \"size\") (result i32) (memory.size))"
@@ -409,6 +411,13 @@ static void test_memory(void)
     CHECK_INT(call(inst, "wrap_store", NULL, 1, (uint64_t)0xffffffffu), WASM_OK);
     CHECK(wasm_memory_data(mem)[100] == 0x55);
     CHECK_INT(call(inst, "wrap_store", NULL, 1, (uint64_t)65435), WASM_TRAP_MEMORY_OOB);
+    /* a stored constant is an immediate of the store */
+    CHECK_INT(call(inst, "store_k", NULL, 1, (uint64_t)199), WASM_OK);
+    CHECK(memcmp(wasm_memory_data(mem) + 200, "\x44\x33\x22\x11", 4) == 0);
+    CHECK_INT(call(inst, "store_k", NULL, 1, (uint64_t)65532), WASM_TRAP_MEMORY_OOB);
+    CHECK_INT(call(inst, "store8_k", NULL, 1, (uint64_t)210), WASM_OK);
+    CHECK(wasm_memory_data(mem)[210] == 0xff && wasm_memory_data(mem)[211] == 0);
+    CHECK_INT(call(inst, "store8_k", NULL, 1, (uint64_t)65536), WASM_TRAP_MEMORY_OOB);
 
     memset(mem->dirty, 0, 3 * WASM_PAGE_SIZE >> WASM_DIRTY_SHIFT);
     CHECK_INT(call(inst, "store64", NULL, 2, (uint64_t)4092, 0x1122334455667788ull), WASM_OK);
