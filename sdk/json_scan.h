@@ -93,10 +93,11 @@ static inline const char *scan_string_end(const char *p, const char *end)
     }
 }
 
-/* What a byte means outside strings while stepping over a container. */
-enum { SCAN_PLAIN, SCAN_QUOTE, SCAN_OPEN, SCAN_CLOSE };
+/* What a byte other than a quote means outside strings while stepping over
+ * a container (json_skip.c tests for quotes first). */
+enum { SCAN_PLAIN, SCAN_OPEN, SCAN_CLOSE };
 static const unsigned char scan_class[256] = {
-    ['"'] = SCAN_QUOTE, ['{'] = SCAN_OPEN, ['['] = SCAN_OPEN, ['}'] = SCAN_CLOSE, [']'] = SCAN_CLOSE,
+    ['{'] = SCAN_OPEN, ['['] = SCAN_OPEN, ['}'] = SCAN_CLOSE, [']'] = SCAN_CLOSE,
 };
 
 /* The end of the object or array opening at p (json_skip.c), NULL if it is
