@@ -1,8 +1,9 @@
 #!/bin/bash
 # Load tests of the policy-server on loopback (see bench/server/README.md).
 #
-#   bench/server/run.sh BUILD_DIR SHARED_DIR [DURATION_SECONDS]
+#   bench/server/run.sh BUILD_DIR SHARED_DIR [DURATION_SECONDS [SCENARIO...]]
 #
+# SCENARIO: transport, privileged, ten, workers (default: all four).
 # Scenarios, each over keep-alive HTTPS (TLS 1.3, HTTP/1.1) with wrk (max
 # throughput, 1 thread, 32 connections) and h2load (fixed rate, per-request
 # log for latency percentiles):
@@ -17,6 +18,9 @@ set -u
 B=${1:?usage: run.sh BUILD_DIR SHARED_DIR [SECONDS]}
 SHARED=${2:?usage: run.sh BUILD_DIR SHARED_DIR [SECONDS]}
 D=${3:-10}
+SCENARIOS=" ${*:4} "
+[ "$SCENARIOS" = "  " ] && SCENARIOS=" transport privileged ten workers "
+want() { [[ "$SCENARIOS" == *" $1 "* ]]; }
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 case "$B" in /*) ;; *) B="$ROOT/$B" ;; esac
@@ -139,12 +143,42 @@ plot "$OUT/$name.latency.dat" using 1:2 with lines title "p50", \
 EOF
 }
 
-WORKER_ARGS=(/validate/pod-privileged="$HERE/requests/pod-create.json")
 say "policy-server load tests, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, ${D} s per run, loopback,"
-say "load generator on the same machine; HTTPS keep-alive (TLS 1.3, HTTP/1.1), wrk -t1 -c32."
+say "load generator on the same machine; HTTPS keep-alive (TLS 1.3, HTTP/1.1), wrk -t1 -c32; load average $(cut -d' ' -f1-3 /proc/loadavg)."
 say ""
 
+# The ten-policy set and its requests, when both are there: sets SET (a
+# policies file), IDS (its policy ids) and ARGS (every policy x every request);
+# without them, pod-privileged alone on our own review.
+POL="$B/policies"
+MOD="$POL/pod-privileged.wasm"
+[ -f "$MOD" ] || MOD="$POL/pod-privileged.raw.wasm"
+printf 'pod-privileged:\n  module: %s\n  settings: {}\n' "$MOD" > "$OUT/privileged.yml"
+TEN="$HERE/policies.yml"
+REQS="$SHARED/fixtures/load-testing/requests"
+SET="$OUT/privileged.yml"
+IDS=(pod-privileged)
+ARGS=(/validate/pod-privileged="$HERE/requests/pod-create.json")
+if [ -f "$TEN" ] && [ -d "$REQS" ]; then
+    sed "s|@P@|$POL|g" "$TEN" > "$OUT/ten.yml"
+    SET="$OUT/ten.yml"
+    # the .tmpl requests carry \$req_uid / \$obj_uid placeholders
+    mkdir -p "$OUT/requests"
+    for f in "$REQS"/*.json "$REQS"/*.json.tmpl; do
+        [ -f "$f" ] || continue
+        sed -e 's/\$req_uid/0b8c3f5e-1d2a-4c4e-9f1b-7a6d5e4c3b2a/g' \
+            -e 's/\$obj_uid/5e4d3c2b-1a09-4f8e-8d7c-6b5a49382716/g' "$f" \
+            > "$OUT/requests/$(basename "${f%.tmpl}")"
+    done
+    mapfile -t IDS < <(grep -E '^[A-Za-z0-9][A-Za-z0-9_.-]*:' "$OUT/ten.yml" | cut -d: -f1)
+    ARGS=()
+    for id in "${IDS[@]}"; do
+        for f in "$OUT"/requests/*.json; do ARGS+=("/validate/$id=$f"); done
+    done
+fi
+
 # ---- transport alone --------------------------------------------------------------
+if want transport; then
 start_transport_server 2
 wrk_max transport /validate/x="$HERE/requests/pod-create.json"
 say "transport alone (fixed answer, 2 workers): $RPS req/s, p50 $P50 ms, p90 $P90 ms, p99 $P99 ms, errors $ERRORS, RSS $(rss_kb "$PID") kB"
@@ -163,12 +197,10 @@ wait $!
 sleep 3
 say "transport alone, 500 idle TLS connections: RSS $before kB -> $burst kB just after their handshakes -> $after kB idle ($(( (after - before) / 500 )) kB per connection) -> $(rss_kb "$PID") kB once closed"
 stop_server
+fi
 
 # ---- pod-privileged alone ------------------------------------------------------------
-POL="$B/policies"
-MOD="$POL/pod-privileged.wasm"
-[ -f "$MOD" ] || MOD="$POL/pod-privileged.raw.wasm"
-printf 'pod-privileged:\n  module: %s\n  settings: {}\n' "$MOD" > "$OUT/privileged.yml"
+if want privileged; then
 start_policy_server "$OUT/privileged.yml" 2 || exit 1
 sleep 1
 IDLE=$(rss_kb "$PID")
@@ -185,29 +217,13 @@ say "pod-privileged over HTTP/2 (4 connections x 8 streams): $RATE_DONE req/s, p
 say "pod-privileged RSS: idle $IDLE kB, peak under load $(peak_rss "$OUT/privileged.rss.dat") kB"
 stop_server
 say ""
+fi
 
 # ---- the ten-policy set --------------------------------------------------------------
-TEN="$HERE/policies.yml"
-REQS="$SHARED/fixtures/load-testing/requests"
-if [ ! -f "$TEN" ] || [ ! -d "$REQS" ]; then
+if want ten; then
+if [ "$SET" != "$OUT/ten.yml" ]; then
     say "ten policies: skipped: needs $TEN and $REQS"
-    SET="$OUT/privileged.yml"
 else
-    sed "s|@P@|$POL|g" "$TEN" > "$OUT/ten.yml"
-    SET="$OUT/ten.yml"
-    # the .tmpl requests carry \$req_uid / \$obj_uid placeholders
-    mkdir -p "$OUT/requests"
-    for f in "$REQS"/*.json "$REQS"/*.json.tmpl; do
-        [ -f "$f" ] || continue
-        sed -e 's/\$req_uid/0b8c3f5e-1d2a-4c4e-9f1b-7a6d5e4c3b2a/g' \
-            -e 's/\$obj_uid/5e4d3c2b-1a09-4f8e-8d7c-6b5a49382716/g' "$f" \
-            > "$OUT/requests/$(basename "${f%.tmpl}")"
-    done
-    mapfile -t IDS < <(grep -E '^[A-Za-z0-9][A-Za-z0-9_.-]*:' "$OUT/ten.yml" | cut -d: -f1)
-    ARGS=()
-    for id in "${IDS[@]}"; do
-        for f in "$OUT"/requests/*.json; do ARGS+=("/validate/$id=$f"); done
-    done
     start_policy_server "$OUT/ten.yml" 2 || exit 1
     sleep 1
     IDLE=$(rss_kb "$PID")
@@ -228,12 +244,17 @@ else
     say "ten policies RSS: idle $IDLE kB, peak under load $PEAK kB ($(awk -v p="$PEAK" -v i="$IDLE" 'BEGIN {printf "%.2f", p / i}') x idle)"
     plot ten "ten policies at a fixed $RATE_DONE req/s: latency and RSS"
     say "plot: $OUT/ten.png"
-    WORKER_ARGS=("${ARGS[@]}")
     stop_server
 fi
 say ""
+fi
 
 # ---- workers 1 vs 8 ------------------------------------------------------------------
+# WORKER_ROUNDS rounds of (1 worker, 8 workers), 5 s of wrk each; medians.  Right
+# after each policy-server run, before the quiet-time trim, rss-breakdown.sh
+# writes where the memory is to $OUT/workers-W.breakdown (last round).
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+if want workers; then
 for w in 1 8; do
     start_transport_server "$w"
     sample_rss "$PID" "$OUT/transport-workers-$w.rss.dat"
@@ -242,16 +263,28 @@ for w in 1 8; do
     say "transport alone, $w worker(s): idle RSS $(head -n 1 "$OUT/transport-workers-$w.rss.dat" | cut -d' ' -f2) kB, peak under load $(peak_rss "$OUT/transport-workers-$w.rss.dat") kB, $RPS req/s"
     stop_server
 done
-for w in 1 8; do
-    start_policy_server "$SET" "$w" || exit 1
-    sleep 1
-    idle=$(rss_kb "$PID")
-    sample_rss "$PID" "$OUT/workers-$w.rss.dat"
-    D=5 wrk_max "workers-$w" "${WORKER_ARGS[@]}"
-    stop_sampler
-    peak=$(peak_rss "$OUT/workers-$w.rss.dat")
-    say "--workers $w ($(basename "$SET")): idle RSS $idle kB, peak under load $peak kB, $RPS req/s"
-    eval "IDLE_$w=$idle PEAK_$w=$peak"
-    stop_server
+: > "$OUT/workers.dat"
+for round in $(seq 1 "${WORKER_ROUNDS:-3}"); do
+    for w in 1 8; do
+        start_policy_server "$SET" "$w" || exit 1
+        sleep 1
+        idle=$(rss_kb "$PID")
+        sample_rss "$PID" "$OUT/workers-$w.rss.dat"
+        D=5 wrk_max "workers-$w" "${ARGS[@]}"
+        stop_sampler
+        "$HERE/rss-breakdown.sh" "$PID" > "$OUT/workers-$w.breakdown"
+        peak=$(peak_rss "$OUT/workers-$w.rss.dat")
+        say "round $round, --workers $w ($(basename "$SET")): idle RSS $idle kB, peak under load $peak kB, $RPS req/s"
+        echo "$w $idle $peak $RPS" >> "$OUT/workers.dat"
+        stop_server
+    done
 done
+for w in 1 8; do
+    eval "IDLE_$w=$(awk -v w=$w '$1 == w {print $2}' "$OUT/workers.dat" | median)"
+    eval "PEAK_$w=$(awk -v w=$w '$1 == w {print $3}' "$OUT/workers.dat" | median)"
+    eval "RPS_$w=$(awk -v w=$w '$1 == w {print $4}' "$OUT/workers.dat" | median)"
+done
+say "medians: --workers 1: idle $IDLE_1 kB, peak $PEAK_1 kB, $RPS_1 req/s; --workers 8: idle $IDLE_8 kB, peak $PEAK_8 kB, $RPS_8 req/s"
 say "RSS 8 vs 1 workers: idle $(awk -v a="$IDLE_8" -v b="$IDLE_1" 'BEGIN {printf "%+.1f%%", (a - b) * 100 / b}'), peak $(awk -v a="$PEAK_8" -v b="$PEAK_1" 'BEGIN {printf "%+.1f%%", (a - b) * 100 / b}')"
+for w in 1 8; do say "where the memory is after the load, --workers $w (kind, mappings, kB):"; sed 's/^/    /' "$OUT/workers-$w.breakdown" | tee -a "$RESULTS"; done
+fi
