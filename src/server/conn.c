@@ -123,7 +123,6 @@ conn *conn_new(http_server *s, int fd, http_listener which)
     c->srv = s;
     c->fd = fd;
     c->listener = which;
-    c->keep_alive = true;
     c->accepted_ms = c->idle_since_ms = now_ms();
     c->deadline_ms = c->accepted_ms + s->cfg.request_timeout_ms;
     json_buf_init(&c->job.resp.body);

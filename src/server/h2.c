@@ -24,6 +24,7 @@ typedef struct h2_stream {
     size_t content_length;         /* SIZE_MAX when absent */
     size_t sent;                   /* response body bytes handed to nghttp2 */
     uint64_t started_ms;
+    bool is_head;                  /* :method HEAD (the handler sees GET) */
     bool dispatched;               /* a job is (or was) in flight */
     bool responded;
     bool closed;                   /* nghttp2 is done with the stream */
@@ -88,22 +89,26 @@ static ssize_t read_body(nghttp2_session *session, int32_t stream_id, uint8_t *b
 
 #define NV(n, v) { (uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, strlen(v), NGHTTP2_NV_FLAG_NONE }
 
+/* A response to HEAD has the headers a GET would get, content-length included,
+ * and no DATA (END_STREAM on HEADERS); a 204 has neither. */
 static void respond(conn *c, h2_stream *st)
 {
     http_response *r = &st->job.resp;
+    bool no_content = r->status == 204;
+    bool send_body = r->body.len && !no_content && !st->is_head;
     char status[8], length[24];
     snprintf(status, sizeof status, "%d", r->status);
     snprintf(length, sizeof length, "%zu", r->body.len);
     nghttp2_nv nva[] = {
         NV(":status", status),
         NV("content-type", r->content_type ? r->content_type : "application/json"),
-        NV("content-length", length),
+        NV("content-length", length),       /* last: left out of a 204 */
     };
     nghttp2_data_provider body = { .source.ptr = st, .read_callback = read_body };
     st->responded = true;
     st->sent = 0;
-    nghttp2_submit_response(c->h2, st->job.stream_id, nva, sizeof nva / sizeof *nva,
-                            r->body.len ? &body : NULL);
+    nghttp2_submit_response(c->h2, st->job.stream_id, nva, sizeof nva / sizeof *nva - no_content,
+                            send_body ? &body : NULL);
 }
 
 static void refuse(conn *c, h2_stream *st, int status, const char *message)
@@ -190,6 +195,11 @@ static int on_header(nghttp2_session *session, const nghttp2_frame *frame, const
     if (namelen == 7 && memcmp(name, ":method", 7) == 0) {
         if (valuelen >= sizeof st->method)
             return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+        st->is_head = valuelen == 4 && memcmp(value, "HEAD", 4) == 0;
+        if (st->is_head) {                   /* the handler sees GET: see http.h */
+            value = (const uint8_t *)"GET";
+            valuelen = 3;
+        }
         memcpy(st->method, value, valuelen);
         st->method[valuelen] = 0;
     } else if (namelen == 5 && memcmp(name, ":path", 5) == 0) {

@@ -22,12 +22,15 @@
 
 typedef enum { HTTP_LISTENER_API, HTTP_LISTENER_PROBE } http_listener;
 
+/* A HEAD request reaches the handler as "GET": the transport sends the
+ * headers a GET gets (Content-Length included) without the body. */
 typedef struct http_request {
     http_listener listener;
     const char *method;          /* NUL-terminated, e.g. "POST" */
     const char *path;            /* NUL-terminated, without the query string */
     const char *content_type;    /* NUL-terminated; NULL when absent */
-    const char *body;            /* body_len bytes, NUL-terminated (body[body_len] == 0) */
+    const char *body;            /* body_len bytes, NUL-terminated (body[body_len] == 0);
+                                    HTTP/1.1 chunked bodies arrive decoded */
     size_t body_len;
     int version;                 /* 1 (HTTP/1.x) or 2 (HTTP/2) */
 } http_request;
@@ -38,7 +41,7 @@ typedef struct http_request {
  * storage (a literal); NULL means "application/json".  A status the transport
  * does not know a reason phrase for is still sent as given. */
 typedef struct http_response {
-    int status;                  /* preset to 200 */
+    int status;                  /* preset to 200; 204 is sent without body or length */
     const char *content_type;    /* preset to NULL */
     json_buf body;
 } http_response;

@@ -1,6 +1,6 @@
 /*
- * transport.h - private to the transport files (loop.c, conn.c, http1.c, h2.c,
- * tls.c, workers.c, certwatch.c): the server, its connections and the jobs
+ * transport.h - private to the transport files (loop.c, conn.c, http1.c,
+ * h1_parse.c, h2.c, tls.c, workers.c, certwatch.c): the server, its connections and the jobs
  * handed to worker threads.
  *
  * Threading: everything here belongs to the I/O thread except a job between
@@ -17,6 +17,7 @@
 #include <nghttp2/nghttp2.h>
 #include <openssl/ssl.h>
 
+#include "h1_parse.h"
 #include "http.h"
 
 #define MAX_HEADER_BYTES  16384        /* request line + headers, HTTP/1.1 */
@@ -87,10 +88,11 @@ typedef struct conn {
     /* HTTP/1.1 */
     http_job job;                  /* the one request in flight on this connection */
     bool head_parsed;              /* the fields below describe the request at in.off */
-    bool keep_alive, expect_continue, sent_continue;
-    bool http10;                   /* HTTP/1.0: keep-alive only when asked, and said so */
-    size_t head_len, body_len;
-    size_t method_at, path_at, ctype_at;   /* offsets from in.off; ctype_at 0: absent */
+    bool sent_continue;
+    h1_head head;                  /* offsets from in.off */
+    h1_chunked chunks;             /* a chunked body being decoded after the head */
+    size_t body_len;               /* decoded body, right after the head */
+    size_t request_len;            /* head and body as received (chunked: with its framing) */
     char saved_byte;               /* byte overwritten by the body's NUL terminator */
     /* HTTP/2 */
     nghttp2_session *h2;

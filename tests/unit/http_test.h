@@ -131,6 +131,11 @@ static int send_all(int fd, const void *p, size_t n)
     return 0;
 }
 
+static inline int send_str(int fd, const char *s)
+{
+    return send_all(fd, s, strlen(s));
+}
+
 /* Length of the complete responses at the start of buf: counts them in *count. */
 static size_t complete_responses(const char *buf, size_t len, int *count)
 {

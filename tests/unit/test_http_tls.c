@@ -118,7 +118,7 @@ static void test_chain_alpn_keep_alive(void)
     peer_cn(&t, cn, sizeof cn);
     CHECK_STR(cn, "one");
     for (int i = 0; i < 3; i++) {
-        CHECK_INT(tls_request(&t, "POST /echo HTTP/1.1\r\nContent-Length: 4\r\n\r\nping"), 200);
+        CHECK_INT(tls_request(&t, "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\nping"), 200);
         CHECK(strstr(buf, "POST /echo - 1 4\nping") != NULL);
     }
     tls_close(&t);
@@ -132,18 +132,18 @@ static void test_chain_alpn_keep_alive(void)
     CHECK(tls_open(&t, port, "\x08http/1.1", 9, NULL, NULL) == 0);
     SSL_get0_alpn_selected(t.ssl, &proto, &proto_len);
     CHECK(proto_len == 8 && memcmp(proto, "http/1.1", 8) == 0);
-    CHECK_INT(tls_request(&t, "GET /echo HTTP/1.1\r\n\r\n"), 200);
+    CHECK_INT(tls_request(&t, "GET /echo HTTP/1.1\r\nHost: a\r\n\r\n"), 200);
     tls_close(&t);
 
     /* the probe listener stays plain HTTP */
     http_server_set_ready(s, true);
-    CHECK_INT(one_request(http_server_port(s, HTTP_LISTENER_PROBE), "GET /readiness HTTP/1.1\r\n\r\n",
+    CHECK_INT(one_request(http_server_port(s, HTTP_LISTENER_PROBE), "GET /readiness HTTP/1.1\r\nHost: a\r\n\r\n",
                           buf, sizeof buf), 200);
     /* plain HTTP on the TLS port: the handshake fails, the server lives on */
-    one_request(port, "GET /echo HTTP/1.1\r\n\r\n", buf, sizeof buf);
+    one_request(port, "GET /echo HTTP/1.1\r\nHost: a\r\n\r\n", buf, sizeof buf);
     CHECK(status_of(buf) != 200);
     CHECK(tls_open(&t, port, NULL, 0, NULL, NULL) == 0);
-    CHECK_INT(tls_request(&t, "GET /echo HTTP/1.1\r\n\r\n"), 200);
+    CHECK_INT(tls_request(&t, "GET /echo HTTP/1.1\r\nHost: a\r\n\r\n"), 200);
     tls_close(&t);
     http_server_free(s);
 }
@@ -220,15 +220,15 @@ static void test_mutual_tls(void)
     tls_client t;
 
     CHECK(tls_open(&t, port, NULL, 0, file("client.pem"), file("client.key")) == 0);
-    CHECK_INT(tls_request(&t, "GET /echo HTTP/1.1\r\n\r\n"), 200);
+    CHECK_INT(tls_request(&t, "GET /echo HTTP/1.1\r\nHost: a\r\n\r\n"), 200);
     tls_close(&t);
 
     tls_open(&t, port, NULL, 0, NULL, NULL);      /* no client certificate */
-    CHECK(tls_request(&t, "GET /echo HTTP/1.1\r\n\r\n") != 200);
+    CHECK(tls_request(&t, "GET /echo HTTP/1.1\r\nHost: a\r\n\r\n") != 200);
     tls_close(&t);
 
     tls_open(&t, port, NULL, 0, file("rogue.pem"), file("rogue.key"));   /* untrusted issuer */
-    CHECK(tls_request(&t, "GET /echo HTTP/1.1\r\n\r\n") != 200);
+    CHECK(tls_request(&t, "GET /echo HTTP/1.1\r\nHost: a\r\n\r\n") != 200);
     tls_close(&t);
 
     char cmd[1024];
@@ -276,13 +276,13 @@ static void test_hot_reload(void)
 
     tls_client kept;                               /* a keep-alive connection across reloads */
     CHECK(tls_open(&kept, port, NULL, 0, NULL, NULL) == 0);
-    CHECK_INT(tls_request(&kept, "GET /echo HTTP/1.1\r\n\r\n"), 200);
+    CHECK_INT(tls_request(&kept, "GET /echo HTTP/1.1\r\nHost: a\r\n\r\n"), 200);
 
     replace_file(file("two.pem"), crt);
     replace_file(file("two.key"), key);
     test_sleep_ms(600);
     expect_cn(port, "two");
-    CHECK_INT(tls_request(&kept, "GET /echo HTTP/1.1\r\n\r\n"), 200);
+    CHECK_INT(tls_request(&kept, "GET /echo HTTP/1.1\r\nHost: a\r\n\r\n"), 200);
 
     /* a broken certificate is refused: "two" keeps serving */
     FILE *f = fopen(crt, "w");
@@ -298,7 +298,7 @@ static void test_hot_reload(void)
     replace_file(file("one.key"), key);
     test_sleep_ms(600);
     expect_cn(port, "one");
-    CHECK_INT(tls_request(&kept, "GET /echo HTTP/1.1\r\n\r\n"), 200);
+    CHECK_INT(tls_request(&kept, "GET /echo HTTP/1.1\r\nHost: a\r\n\r\n"), 200);
     tls_close(&kept);
     http_server_free(s);
 }
@@ -315,19 +315,19 @@ static void test_ca_reload(void)
     int port = http_server_port(s, HTTP_LISTENER_API);
     tls_client t;
     tls_open(&t, port, NULL, 0, file("client.pem"), file("client.key"));
-    CHECK_INT(tls_request(&t, "GET /echo HTTP/1.1\r\n\r\n"), 200);
+    CHECK_INT(tls_request(&t, "GET /echo HTTP/1.1\r\nHost: a\r\n\r\n"), 200);
     tls_close(&t);
     tls_open(&t, port, NULL, 0, file("rogue.pem"), file("rogue.key"));
-    CHECK(tls_request(&t, "GET /echo HTTP/1.1\r\n\r\n") != 200);
+    CHECK(tls_request(&t, "GET /echo HTTP/1.1\r\nHost: a\r\n\r\n") != 200);
     tls_close(&t);
 
     replace_file(file("rogueca.pem"), ca);
     test_sleep_ms(600);
     tls_open(&t, port, NULL, 0, file("rogue.pem"), file("rogue.key"));
-    CHECK_INT(tls_request(&t, "GET /echo HTTP/1.1\r\n\r\n"), 200);
+    CHECK_INT(tls_request(&t, "GET /echo HTTP/1.1\r\nHost: a\r\n\r\n"), 200);
     tls_close(&t);
     tls_open(&t, port, NULL, 0, file("client.pem"), file("client.key"));
-    CHECK(tls_request(&t, "GET /echo HTTP/1.1\r\n\r\n") != 200);
+    CHECK(tls_request(&t, "GET /echo HTTP/1.1\r\nHost: a\r\n\r\n") != 200);
     tls_close(&t);
     http_server_free(s);
 }
