@@ -12,25 +12,40 @@
 
 #include "h1_parse.h"
 
-/* tchar of RFC 9110 5.6.2: the characters of methods and field names. */
-static const bool tchar[256] = {
-    ['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['*'] = 1, ['+'] = 1,
-    ['-'] = 1, ['.'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1, ['|'] = 1, ['~'] = 1,
-    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
-    ['8'] = 1, ['9'] = 1,
-    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1,
-    ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1,
-    ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
-    ['Y'] = 1, ['Z'] = 1,
-    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1,
-    ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
-    ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
-    ['y'] = 1, ['z'] = 1,
+/* Character classes: tchar (RFC 9110 5.6.2: methods and field names) and the
+ * characters of a Host value (RFC 3986 reg-name, IP literals, ":" port). */
+enum { TCHAR = 1, HOSTCHAR = 2 };
+#define ALNUM(v) \
+    ['0'] = v, ['1'] = v, ['2'] = v, ['3'] = v, ['4'] = v, ['5'] = v, ['6'] = v, ['7'] = v, \
+    ['8'] = v, ['9'] = v, \
+    ['A'] = v, ['B'] = v, ['C'] = v, ['D'] = v, ['E'] = v, ['F'] = v, ['G'] = v, ['H'] = v, \
+    ['I'] = v, ['J'] = v, ['K'] = v, ['L'] = v, ['M'] = v, ['N'] = v, ['O'] = v, ['P'] = v, \
+    ['Q'] = v, ['R'] = v, ['S'] = v, ['T'] = v, ['U'] = v, ['V'] = v, ['W'] = v, ['X'] = v, \
+    ['Y'] = v, ['Z'] = v, \
+    ['a'] = v, ['b'] = v, ['c'] = v, ['d'] = v, ['e'] = v, ['f'] = v, ['g'] = v, ['h'] = v, \
+    ['i'] = v, ['j'] = v, ['k'] = v, ['l'] = v, ['m'] = v, ['n'] = v, ['o'] = v, ['p'] = v, \
+    ['q'] = v, ['r'] = v, ['s'] = v, ['t'] = v, ['u'] = v, ['v'] = v, ['w'] = v, ['x'] = v, \
+    ['y'] = v, ['z'] = v
+
+static const unsigned char char_class[256] = {
+    ALNUM(TCHAR | HOSTCHAR),
+    ['!'] = TCHAR | HOSTCHAR, ['$'] = TCHAR | HOSTCHAR, ['%'] = TCHAR | HOSTCHAR,
+    ['&'] = TCHAR | HOSTCHAR, ['\''] = TCHAR | HOSTCHAR, ['*'] = TCHAR | HOSTCHAR,
+    ['+'] = TCHAR | HOSTCHAR, ['-'] = TCHAR | HOSTCHAR, ['.'] = TCHAR | HOSTCHAR,
+    ['_'] = TCHAR | HOSTCHAR, ['~'] = TCHAR | HOSTCHAR,
+    ['#'] = TCHAR, ['^'] = TCHAR, ['`'] = TCHAR, ['|'] = TCHAR,
+    ['('] = HOSTCHAR, [')'] = HOSTCHAR, [','] = HOSTCHAR, [';'] = HOSTCHAR, ['='] = HOSTCHAR,
+    [':'] = HOSTCHAR, ['['] = HOSTCHAR, [']'] = HOSTCHAR,
 };
+
+static bool is_tchar(char ch)
+{
+    return char_class[(unsigned char)ch] & TCHAR;
+}
 
 static const char *skip_tchars(const char *p)
 {
-    while (tchar[(unsigned char)*p])
+    while (is_tchar(*p))
         p++;
     return p;
 }
@@ -69,7 +84,7 @@ int h1_check_first_line(const char *p, size_t len)
     if (!nl)
         return len >= H1_MAX_REQUEST_LINE ? 414 : 0;
     const char *sp = p;
-    while (sp < nl && tchar[(unsigned char)*sp])
+    while (sp < nl && is_tchar(*sp))
         sp++;
     return sp == p || *sp != ' ' ? 400 : 0;
 }
@@ -206,16 +221,11 @@ static int parse_content_length(h1_head *h, const char *v)
     return 0;
 }
 
-/* uri-host [":" port] (RFC 3986): the characters of a reg-name (unreserved,
- * pct-encoded, sub-delims), an IPv4 address or an IPv6 literal, and the port. */
 static bool is_host_value(const char *v)
 {
-    for (; *v; v++) {
-        unsigned char ch = (unsigned char)*v;
-        bool alnum = (ch >= '0' && ch <= '9') || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z');
-        if (!alnum && !strchr("-._~%!$&'()*+,;=:[]", ch))
+    for (; *v; v++)
+        if (!(char_class[(unsigned char)*v] & HOSTCHAR))
             return false;
-    }
     return true;
 }
 

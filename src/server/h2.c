@@ -94,10 +94,10 @@ static ssize_t read_body(nghttp2_session *session, int32_t stream_id, uint8_t *b
 static void respond(conn *c, h2_stream *st)
 {
     http_response *r = &st->job.resp;
-    bool no_content = r->status == 204;
+    bool no_content = r->status == 204;      /* see http.h */
     bool send_body = r->body.len && !no_content && !st->is_head;
     char status[8], length[24];
-    snprintf(status, sizeof status, "%d", r->status);
+    snprintf(status, sizeof status, "%d", r->status >= 100 && r->status <= 999 ? r->status : 500);
     snprintf(length, sizeof length, "%zu", r->body.len);
     nghttp2_nv nva[] = {
         NV(":status", status),

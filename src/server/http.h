@@ -39,7 +39,8 @@ typedef struct http_request {
  * kept from an earlier request) and is owned by the transport: append to it with
  * json_buf_* and never free it.  `content_type` must be a string with static
  * storage (a literal); NULL means "application/json".  A status the transport
- * does not know a reason phrase for is still sent as given. */
+ * does not know a reason phrase for is still sent as given; one outside
+ * 100-999 (not three digits) is sent as 500. */
 typedef struct http_response {
     int status;                  /* preset to 200; 204 is sent without body or length */
     const char *content_type;    /* preset to NULL */

@@ -16,25 +16,62 @@
 
 /* ---- responses ------------------------------------------------------------ */
 
-/* A response to HEAD has the headers a GET would get, Content-Length
- * included, and no content (RFC 9110 9.3.2); a 204 has neither. */
+static char *put(char *p, const char *s, size_t n)
+{
+    memcpy(p, s, n);
+    return p + n;
+}
+#define PUT(p, lit) put(p, lit, sizeof lit - 1)
+
+static char *put_uint(char *p, size_t v)
+{
+    char digits[24];
+    size_t i = sizeof digits;
+    do
+        digits[--i] = (char)('0' + v % 10);
+    while (v /= 10);
+    return put(p, digits + i, sizeof digits - i);
+}
+
+/* The head is written straight into `out` (snprintf cost more than the rest
+ * of the response).  A response to HEAD has the headers a GET would get,
+ * Content-Length included, and no content (RFC 9110 9.3.2); a 204 has neither. */
 static void write_response(conn *c, int status, const char *content_type, const json_buf *body,
                            bool keep_alive)
 {
+    if (status < 100 || status > 999)
+        status = 500;                        /* see http.h */
     bool no_content = status == 204;
     bool send_body = body->len && !no_content && !c->head.is_head;
-    char head[256], length[48] = "";
-    if (!no_content)
-        snprintf(length, sizeof length, "Content-Length: %zu\r\n", body->len);
-    int n = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n%s%s\r\n",
-                     status, http_reason(status), content_type ? content_type : "application/json",
-                     length, !keep_alive ? "Connection: close\r\n"
-                             : c->head.http10 ? "Connection: keep-alive\r\n" : "");
-    if (iobuf_append(&c->out, head, (size_t)n) < 0 ||
-        (send_body && iobuf_append(&c->out, body->data, body->len) < 0)) {
+    const char *reason = http_reason(status);
+    if (!content_type)
+        content_type = "application/json";
+    size_t ctype_len = strlen(content_type), reason_len = strlen(reason);
+    size_t most = 128 + reason_len + ctype_len + (send_body ? body->len : 0);
+    if (iobuf_reserve(&c->out, most) < 0) {
         c->closing = true;                   /* out of memory: give up on this client */
         c->out.off = c->out.len = 0;
+        return;
     }
+    char *start = c->out.data + c->out.len, *p = start;
+    p = PUT(p, "HTTP/1.1 ");
+    p = put_uint(p, (size_t)status);
+    *p++ = ' ';
+    p = put(p, reason, reason_len);
+    p = PUT(p, "\r\nContent-Type: ");
+    p = put(p, content_type, ctype_len);
+    if (!no_content) {
+        p = PUT(p, "\r\nContent-Length: ");
+        p = put_uint(p, body->len);
+    }
+    if (!keep_alive)
+        p = PUT(p, "\r\nConnection: close");
+    else if (c->head.http10)
+        p = PUT(p, "\r\nConnection: keep-alive");
+    p = PUT(p, "\r\n\r\n");
+    if (send_body)
+        p = put(p, body->data, body->len);
+    c->out.len += (size_t)(p - start);
 }
 
 /* The request cannot be served: answer, then close by lingering. */

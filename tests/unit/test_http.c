@@ -97,6 +97,7 @@ static void test_basic_and_keep_alive(void)
     CHECK_INT(one_request(port, "GET http://a:1/echo?q HTTP/1.1\r\nHost: a\r\n\r\n", buf, sizeof buf), 200);
     CHECK(strstr(buf, "GET /echo - 1 0") != NULL);
     CHECK_INT(one_request(port, "GET /status/599 HTTP/1.1\r\nHost: a\r\n\r\n", buf, sizeof buf), 599);
+    CHECK_INT(one_request(port, "GET /status/42 HTTP/1.1\r\nHost: a\r\n\r\n", buf, sizeof buf), 500);
     CHECK_INT(one_request(port, "GET /nothing HTTP/1.1\r\nHost: a\r\n\r\n", buf, sizeof buf), 404);
     http_server_free(s);
 }
