@@ -119,6 +119,12 @@ typedef struct wasm_import_info {
     const char *module, *name;
     wasm_externkind kind;
     wasm_functype_info func;    /* kind == WASM_EXTERN_FUNC */
+    /* MEMORY: limits in 64 KiB pages; TABLE: elem type and limits in elements;
+     * GLOBAL: value type and mutability.  What a host needs to create a
+     * matching object (e.g. OPA's env.memory). */
+    uint32_t min, max;
+    bool has_max, mutable_;
+    wasm_valtype type;
 } wasm_import_info;
 
 typedef struct wasm_export_info {

@@ -140,6 +140,13 @@ static void functype_info(const wasm_functype *t, wasm_functype_info *out)
 
 uint32_t wasm_module_import_count(const wasm_module *m) { return m->nimports; }
 
+static void limits_info(const wasm_limits_decl *l, wasm_import_info *out)
+{
+    out->min = l->min;
+    out->max = l->max;
+    out->has_max = l->has_max;
+}
+
 void wasm_module_import(const wasm_module *m, uint32_t i, wasm_import_info *out)
 {
     const wasm_import *im = &m->imports[i];
@@ -147,7 +154,22 @@ void wasm_module_import(const wasm_module *m, uint32_t i, wasm_import_info *out)
     out->module = im->module;
     out->name = im->name;
     out->kind = im->kind;
-    if (im->kind == WASM_EXTERN_FUNC) functype_info(m->funcs[im->index].type, &out->func);
+    switch (im->kind) {
+    case WASM_EXTERN_FUNC:
+        functype_info(m->funcs[im->index].type, &out->func);
+        break;
+    case WASM_EXTERN_MEMORY:
+        limits_info(&m->mems[im->index], out);
+        break;
+    case WASM_EXTERN_TABLE:
+        limits_info(&m->tables[im->index].limits, out);
+        out->type = (wasm_valtype)m->tables[im->index].elem;
+        break;
+    case WASM_EXTERN_GLOBAL:
+        out->type = (wasm_valtype)m->globals[im->index].type.type;
+        out->mutable_ = m->globals[im->index].type.mutable_;
+        break;
+    }
 }
 
 uint32_t wasm_module_export_count(const wasm_module *m) { return m->nexports; }

@@ -111,7 +111,9 @@ static void define_func(wasm_linker *linker, const wasm_import_info *imp, wasm_f
                             imp->func.nresults, return_zeros, env);
 }
 
-/* Defines something of the right kind for every import (types are a guess for non-functions). */
+/* Defines an object of the declared type for every import.  Memories and
+ * tables get their declared minimum (capped, so a fuzzed limit cannot ask for
+ * gigabytes), and may grow up to their declared maximum. */
 static void define_dummies(wasm_linker *linker, const wasm_module *module, dummies *d)
 {
     uint32_t n = wasm_module_import_count(module);
@@ -119,21 +121,23 @@ static void define_dummies(wasm_linker *linker, const wasm_module *module, dummi
     for (uint32_t i = 0; i < n && d->func_types; i++) {
         wasm_import_info imp;
         wasm_module_import(module, i, &imp);
+        uint32_t min = imp.min < 16 ? imp.min : 16;
         switch (imp.kind) {
         case WASM_EXTERN_FUNC:
             d->func_types[i] = imp.func;
             define_func(linker, &imp, &d->func_types[i]);
             break;
         case WASM_EXTERN_MEMORY:
-            if (d->nmemories < 8 && (d->memories[d->nmemories] = wasm_memory_new(1, 2, true, NULL)))
+            if (d->nmemories < 8 && (d->memories[d->nmemories] = wasm_memory_new(min, imp.max, imp.has_max, NULL)))
                 wasm_linker_define_memory(linker, imp.module, imp.name, d->memories[d->nmemories++]);
             break;
         case WASM_EXTERN_TABLE:
-            if (d->ntables < 8 && (d->tables[d->ntables] = wasm_table_new(WASM_FUNCREF, 10, 20, true, NULL)))
+            if (d->ntables < 8 &&
+                (d->tables[d->ntables] = wasm_table_new(imp.type, min, imp.max, imp.has_max, NULL)))
                 wasm_linker_define_table(linker, imp.module, imp.name, d->tables[d->ntables++]);
             break;
         case WASM_EXTERN_GLOBAL:
-            if (d->nglobals < 8 && (d->globals[d->nglobals] = wasm_global_new(WASM_I32, false, 0)))
+            if (d->nglobals < 8 && (d->globals[d->nglobals] = wasm_global_new(imp.type, imp.mutable_, 0)))
                 wasm_linker_define_global(linker, imp.module, imp.name, d->globals[d->nglobals++]);
             break;
         }

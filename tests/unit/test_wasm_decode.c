@@ -216,8 +216,16 @@ static void test_valid_module(void)
         CHECK_STR(im.name, "f");
         CHECK_INT(im.kind, WASM_EXTERN_FUNC);
         CHECK_INT(im.func.nparams, 0);
+        wasm_module_import(m, 1, &im);
+        CHECK_INT(im.kind, WASM_EXTERN_TABLE);
+        CHECK_INT(im.type, WASM_FUNCREF);
+        CHECK(im.min == 1 && !im.has_max);
+        wasm_module_import(m, 2, &im);
+        CHECK_INT(im.kind, WASM_EXTERN_MEMORY);
+        CHECK(im.min == 1 && im.has_max && im.max == 2);
         wasm_module_import(m, 3, &im);
         CHECK_INT(im.kind, WASM_EXTERN_GLOBAL);
+        CHECK(im.type == WASM_I32 && !im.mutable_);
         CHECK_INT(wasm_module_export_count(m), 2);
         CHECK_INT(wasm_module_find_export(m, "t1", WASM_EXTERN_TABLE), 1);
         CHECK_INT(wasm_module_find_export(m, "t1", WASM_EXTERN_FUNC), -1);
