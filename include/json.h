@@ -32,6 +32,7 @@ typedef struct json_member {
 
 struct json_value {
     json_type type;
+    bool lazy;                   /* an array or object json_parse_lazy left unbuilt: len 0, u.span its text */
     size_t len;                  /* string bytes, array items or object members */
     union {
         const char *str;         /* JSON_STRING: unescaped UTF-8, NUL-terminated */
@@ -42,6 +43,10 @@ struct json_value {
             const char *text;    /* the literal as written (exact round trip of big integers) */
             size_t text_len;
         } num;
+        struct {                 /* lazy: the value's compact text (not NUL-terminated) */
+            const char *text;
+            size_t len;
+        } span;
     } u;
 };
 
@@ -64,6 +69,17 @@ typedef struct json_error {
 /* Strict RFC 8259, UTF-8 validated, nesting limited to 512.  NULL on error, with
  * err->message ending in "at offset N" (N = err->offset, in bytes). */
 json_value *json_parse(json_arena *arena, const char *text, size_t len, json_error *err);
+
+/* json_parse for a document that is mostly passed on as text: the same checks, errors
+ * and offsets, but the arrays and objects at nesting depth `lazy_depth` (the top-level
+ * value is at depth 0) are not built: they are kept as their text without the
+ * insignificant whitespace (copied, not rewritten: string escapes stay as written),
+ * in the arena.  Such a value keeps its type, has `lazy` set, len 0 and its text in
+ * u.span.  json_write copies that text; json_diff expands what it meets; anything
+ * else that reads inside must call json_expand first. */
+json_value *json_parse_lazy(json_arena *arena, const char *text, size_t len, int lazy_depth, json_error *err);
+/* The built value of a lazy one (`v` itself when not lazy); NULL out of memory. */
+const json_value *json_expand(json_arena *arena, const json_value *v);
 
 /* YAML (first document) to the same DOM, via libyaml, YAML 1.2 core schema for plain
  * scalars (null ~ true false, integers, floats; quoted scalars are strings).  Anchors and

@@ -243,8 +243,9 @@ typedef struct policy_response {
  * Evaluates one request in a fresh sandbox.  `request` is the AdmissionRequest
  * (or, for a raw policy, the whole raw document).  When `request_text` is given
  * it must be the JSON text of `request` and is passed to the guest verbatim;
- * otherwise `request` is serialised.  Results live in `a`.  Returns 0; -1 only
- * when the host ran out of memory (or `request` is NULL).
+ * otherwise `request` is serialised.  `request` may hold lazy values
+ * (json_parse_lazy): the diff of a mutation expands them.  Results live in `a`.
+ * Returns 0; -1 only when the host ran out of memory (or `request` is NULL).
  */
 int policy_validate(const policy *p, json_arena *a, const json_value *request,
                     const char *request_text, size_t request_text_len, policy_response *out);

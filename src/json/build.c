@@ -19,6 +19,7 @@ static json_value *new_value(json_arena *a, json_type type)
     json_value *v = json_arena_alloc(a, sizeof *v);
     if (v) {
         v->type = type;
+        v->lazy = false;
         v->len = 0;
     }
     return v;

@@ -118,6 +118,14 @@ static void diff_array(differ *d, const json_value *from, const json_value *to)
 
 static void diff_value(differ *d, const json_value *from, const json_value *to)
 {
+    if (from->lazy || to->lazy) {                /* json_parse_lazy left them as text */
+        from = json_expand(d->arena, from);
+        to = json_expand(d->arena, to);
+        if (!from || !to) {
+            d->out->oom = true;
+            return;
+        }
+    }
     if (from->type == JSON_OBJECT && to->type == JSON_OBJECT) diff_object(d, from, to);
     else if (from->type == JSON_ARRAY && to->type == JSON_ARRAY) diff_array(d, from, to);
     else if (!json_equal(from, to)) emit(d, "replace", to);

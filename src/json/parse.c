@@ -7,6 +7,10 @@
  * copied into one exact-size arena array when it closes, so a warm arena
  * parses without malloc.  Strings are unescaped and UTF-8 validated; numbers
  * keep their literal text beside the double.
+ *
+ * json_parse_lazy walks the containers at one depth with the skim_* functions
+ * instead: the same checks in the same order, with the same messages, but
+ * what they contain is only copied out as compact text, not built.
  */
 #include "internal.h"
 
@@ -20,6 +24,8 @@ typedef struct parser {
     json_arena *arena;
     json_error *err;
     int depth;
+    int lazy_depth;              /* containers at this depth are skimmed, not built (-1: none) */
+    char *out;                   /* where skimming writes (parse_lazy) */
     char found[16];              /* found()'s text */
 } parser;
 
@@ -58,13 +64,24 @@ static const char *found(parser *ps)
     return ps->found;
 }
 
-/* Skips JSON whitespace; runs of eight spaces (indentation) go in one step. */
+/* Skips JSON whitespace.  Spaces (indentation) go eight at a time: the first
+ * byte of a word that is not a space ends the run; a newline or tab there
+ * starts another. */
 static inline void skip_ws(parser *ps)
 {
     const char *p = ps->p, *end = ps->end;
     if (p < end && (unsigned char)*p > ' ') return;          /* compact input: nothing to skip */
     for (;;) {
-        while (end - p >= 8 && json_load8(p) == JSON_BYTES(' ')) p += 8;
+#if JSON_SWAR
+        while (end - p >= 8) {
+            uint64_t not_space = json_load8(p) ^ JSON_BYTES(' ');
+            if (not_space) {
+                p += json_first_mark(not_space);    /* its lowest set bit is in the first non-space */
+                break;
+            }
+            p += 8;
+        }
+#endif
         if (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
         else break;
     }
@@ -76,6 +93,7 @@ static inline json_value *new_value(parser *ps, json_type type)
     json_value *v = json_arena_bump(ps->arena, sizeof *v);
     if (!v) return fail_oom(ps);
     v->type = type;
+    v->lazy = false;
     v->len = 0;
     return v;
 }
@@ -284,12 +302,20 @@ const char *json_scan_number(const char *p, const char *end, const char **why)
     return p;
 }
 
+/* Steps over the number at ps->p; false (error set) if malformed. */
+static bool scan_number(parser *ps)
+{
+    const char *why, *p = json_scan_number(ps->p, ps->end, &why);
+    if (why) return fail_at(ps, p, "%s", why), false;
+    ps->p = p;
+    return true;
+}
+
 static json_value *parse_number(parser *ps)
 {
-    const char *why, *start = ps->p, *p = json_scan_number(start, ps->end, &why);
-    if (why) return fail_at(ps, p, "%s", why);
-    ps->p = p;
-    json_value *v = json_number_from_text(ps->arena, start, (size_t)(p - start));
+    const char *start = ps->p;
+    if (!scan_number(ps)) return NULL;
+    json_value *v = json_number_from_text(ps->arena, start, (size_t)(ps->p - start));
     return v ? v : fail_oom(ps);
 }
 
@@ -299,6 +325,7 @@ json_value *json_number_from_text(json_arena *a, const char *text, size_t len)
     char *copy = json_arena_strdup(a, text, len);
     if (!v || !copy) return NULL;
     v->type = JSON_NUMBER;
+    v->lazy = false;
     v->len = 0;
     v->u.num.text = copy;
     v->u.num.text_len = len;
@@ -317,13 +344,43 @@ json_value *json_number_from_text(json_arena *a, const char *text, size_t len)
 
 /* ---- literals, containers ----------------------------------------------- */
 
-static json_value *parse_literal(parser *ps, const char *word, size_t n, json_type type)
+static bool scan_literal(parser *ps, const char *word, size_t n)
 {
     if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, word, n) != 0)
-        return fail_at(ps, ps->p, "invalid literal (expected %s)", word);
+        return fail_at(ps, ps->p, "invalid literal (expected %s)", word), false;
     ps->p += n;
-    return new_value(ps, type);
+    return true;
 }
+
+static json_value *parse_literal(parser *ps, const char *word, size_t n, json_type type)
+{
+    return scan_literal(ps, word, n) ? new_value(ps, type) : NULL;
+}
+
+/* The messages of malformed containers and values, shared by parse_* and skip_*. */
+static void *fail_value(parser *ps)
+{
+    if (ps->p >= ps->end) return fail_at(ps, ps->p, "expected a value, found end of input");
+    return fail_at(ps, ps->p, "expected a value, found %s", found(ps));
+}
+static void *fail_after_element(parser *ps)
+{
+    return fail_at(ps, ps->p, "expected ',' or ']' after array element, found %s", found(ps));
+}
+static void *fail_key(parser *ps)
+{
+    return fail_at(ps, ps->p, "expected string key in object, found %s", found(ps));
+}
+static void *fail_colon(parser *ps)
+{
+    return fail_at(ps, ps->p, "expected ':' after object key, found %s", found(ps));
+}
+static void *fail_after_member(parser *ps)
+{
+    return fail_at(ps, ps->p, "expected ',' or '}' after object member, found %s", found(ps));
+}
+
+static bool at(const parser *ps, char c) { return ps->p < ps->end && *ps->p == c; }
 
 static bool enter(parser *ps)
 {
@@ -350,7 +407,7 @@ static json_value *parse_array(parser *ps)
         skip_ws(ps);
         if (ps->p < ps->end && *ps->p == ',') { ps->p++; continue; }
         if (ps->p < ps->end && *ps->p == ']') { ps->p++; break; }
-        return fail_at(ps, ps->p, "expected ',' or ']' after array element, found %s", found(ps));
+        return fail_after_element(ps);
     }
     json_value *v = new_value(ps, JSON_ARRAY);
     if (!v) return NULL;
@@ -371,12 +428,10 @@ static json_value *parse_object(parser *ps)
     if (ps->p < ps->end && *ps->p == '}') ps->p++;
     else for (;;) {
         json_member m;
-        if (ps->p >= ps->end || *ps->p != '"')
-            return fail_at(ps, ps->p, "expected string key in object, found %s", found(ps));
+        if (!at(ps, '"')) return fail_key(ps);
         if (!(m.key = parse_string(ps, &m.key_len))) return NULL;
         skip_ws(ps);
-        if (ps->p >= ps->end || *ps->p != ':')
-            return fail_at(ps, ps->p, "expected ':' after object key, found %s", found(ps));
+        if (!at(ps, ':')) return fail_colon(ps);
         ps->p++;
         if (!(m.value = parse_value(ps))) return NULL;
         if (json_scratch_push(a, &m, sizeof m) < 0) return fail_oom(ps);
@@ -384,7 +439,7 @@ static json_value *parse_object(parser *ps)
         skip_ws(ps);
         if (ps->p < ps->end && *ps->p == ',') { ps->p++; skip_ws(ps); continue; }
         if (ps->p < ps->end && *ps->p == '}') { ps->p++; break; }
-        return fail_at(ps, ps->p, "expected ',' or '}' after object member, found %s", found(ps));
+        return fail_after_member(ps);
     }
     json_value *v = new_value(ps, JSON_OBJECT);
     if (!v) return NULL;
@@ -395,13 +450,162 @@ static json_value *parse_object(parser *ps)
     return v;
 }
 
+/* ---- skimming: checked and copied compact, not built (json_parse_lazy) --- */
+
+/* The skim_* functions make the same checks as the parse_* ones, in the same
+ * order and with the same messages, and append the value's text without its
+ * insignificant whitespace at ps->out (room was reserved by parse_lazy). */
+
+static inline void emit(parser *ps, const char *text, size_t n)
+{
+    memcpy(ps->out, text, n);
+    ps->out += n;
+}
+
+static inline void emit_char(parser *ps, char c) { *ps->out++ = c; }
+
+static bool skim_value(parser *ps);
+
+/* scan_plain that copies what it scans to *out, eight bytes at a time (the
+ * bytes stored past the first special one are overwritten later: parse_lazy
+ * leaves eight bytes of room after the output). */
+static inline const char *copy_plain(const char *p, const char *end, char **out)
+{
+    char *o = *out;
+#if JSON_SWAR
+    for (; end - p >= 8; p += 8, o += 8) {
+        uint64_t w = json_load8(p);
+        memcpy(o, &w, 8);
+        uint64_t marks = special_marks(w);
+        if (marks) {
+            unsigned i = json_first_mark(marks);
+            *out = o + i;
+            return p + i;
+        }
+    }
+#endif
+    while (p < end && !special[(unsigned char)*p]) *o++ = *p++;
+    *out = o;
+    return p;
+}
+
+static bool skim_string(parser *ps)
+{
+    const char *open = ps->p;
+    char *o = ps->out + 1;
+    const char *close = copy_plain(open + 1, ps->end, &o);
+    if (close < ps->end && *close == '"') {
+        ps->out[0] = '"';
+        *o++ = '"';
+        ps->out = o;
+        ps->p = close + 1;
+        return true;
+    }
+    size_t len;                  /* escapes or non-ASCII: checked by decoding (into the arena) */
+    if (!parse_string(ps, &len)) return false;
+    emit(ps, open, (size_t)(ps->p - open));   /* escapes stay as written */
+    return true;
+}
+
+static bool skim_array(parser *ps)
+{
+    if (!enter(ps)) return false;
+    ps->p++;
+    emit_char(ps, '[');
+    skip_ws(ps);
+    if (at(ps, ']')) ps->p++;
+    else for (;;) {
+        if (!skim_value(ps)) return false;
+        skip_ws(ps);
+        if (at(ps, ',')) { ps->p++; emit_char(ps, ','); continue; }
+        if (at(ps, ']')) { ps->p++; break; }
+        return fail_after_element(ps);
+    }
+    emit_char(ps, ']');
+    ps->depth--;
+    return true;
+}
+
+static bool skim_object(parser *ps)
+{
+    if (!enter(ps)) return false;
+    ps->p++;
+    emit_char(ps, '{');
+    skip_ws(ps);
+    if (at(ps, '}')) ps->p++;
+    else for (;;) {
+        if (!at(ps, '"')) return fail_key(ps);
+        if (!skim_string(ps)) return false;
+        skip_ws(ps);
+        if (!at(ps, ':')) return fail_colon(ps);
+        ps->p++;
+        emit_char(ps, ':');
+        if (!skim_value(ps)) return false;
+        skip_ws(ps);
+        if (at(ps, ',')) { ps->p++; emit_char(ps, ','); skip_ws(ps); continue; }
+        if (at(ps, '}')) { ps->p++; break; }
+        return fail_after_member(ps);
+    }
+    emit_char(ps, '}');
+    ps->depth--;
+    return true;
+}
+
+static bool skim_literal(parser *ps, const char *word, size_t n)
+{
+    if (!scan_literal(ps, word, n)) return false;
+    emit(ps, word, n);
+    return true;
+}
+
+static bool skim_value(parser *ps)
+{
+    skip_ws(ps);
+    if (ps->p >= ps->end) return fail_value(ps);
+    const char *start = ps->p;
+    switch (*start) {
+    case '{': return skim_object(ps);
+    case '[': return skim_array(ps);
+    case '"': return skim_string(ps);
+    case 't': return skim_literal(ps, "true", 4);
+    case 'f': return skim_literal(ps, "false", 5);
+    case 'n': return skim_literal(ps, "null", 4);
+    case '-': case '0': case '1': case '2': case '3': case '4':
+    case '5': case '6': case '7': case '8': case '9':
+        if (!scan_number(ps)) return false;
+        emit(ps, start, (size_t)(ps->p - start));
+        return true;
+    default:
+        return fail_value(ps);
+    }
+}
+
+/* The array or object at ps->p, checked and kept as its compact text.  The
+ * lazy values of one document share one arena block, sized at the first by
+ * the rest of the input (compact text is never longer than its source) plus
+ * the eight bytes copy_plain may store past the end. */
+static json_value *parse_lazy(parser *ps)
+{
+    if (!ps->out && !(ps->out = json_arena_bump(ps->arena, (size_t)(ps->end - ps->p) + 8))) return fail_oom(ps);
+    char *text = ps->out;
+    if (!(*ps->p == '{' ? skim_object(ps) : skim_array(ps))) return NULL;
+    json_value *v = new_value(ps, *text == '{' ? JSON_OBJECT : JSON_ARRAY);
+    if (!v) return NULL;
+    v->lazy = true;
+    v->u.span.text = text;
+    v->u.span.len = (size_t)(ps->out - text);
+    return v;
+}
+
+/* ---- values ------------------------------------------------------------ */
+
 static json_value *parse_value(parser *ps)
 {
     skip_ws(ps);
-    if (ps->p >= ps->end) return fail_at(ps, ps->p, "expected a value, found end of input");
+    if (ps->p >= ps->end) return fail_value(ps);
     switch (*ps->p) {
-    case '{': return parse_object(ps);
-    case '[': return parse_array(ps);
+    case '{': return ps->depth == ps->lazy_depth ? parse_lazy(ps) : parse_object(ps);
+    case '[': return ps->depth == ps->lazy_depth ? parse_lazy(ps) : parse_array(ps);
     case '"': {
         json_value *v = new_value(ps, JSON_STRING);
         if (!v || !(v->u.str = parse_string(ps, &v->len))) return NULL;
@@ -414,13 +618,15 @@ static json_value *parse_value(parser *ps)
     case '5': case '6': case '7': case '8': case '9':
         return parse_number(ps);
     default:
-        return fail_at(ps, ps->p, "expected a value, found %s", found(ps));
+        return fail_value(ps);
     }
 }
 
-json_value *json_parse(json_arena *arena, const char *text, size_t len, json_error *err)
+static json_value *parse_document(json_arena *arena, const char *text, size_t len, int lazy_depth,
+                                  json_error *err)
 {
-    parser ps = { .start = text, .p = text, .end = text + len, .arena = arena, .err = err };
+    parser ps = { .start = text, .p = text, .end = text + len, .arena = arena, .err = err,
+                  .lazy_depth = lazy_depth };
     size_t scratch_mark = arena->scratch_len;
     if (err) {
         err->message[0] = '\0';
@@ -433,4 +639,20 @@ json_value *json_parse(json_arena *arena, const char *text, size_t len, json_err
     }
     arena->scratch_len = scratch_mark;        /* a failed parse leaves children behind */
     return v;
+}
+
+json_value *json_parse(json_arena *arena, const char *text, size_t len, json_error *err)
+{
+    return parse_document(arena, text, len, -1, err);
+}
+
+json_value *json_parse_lazy(json_arena *arena, const char *text, size_t len, int lazy_depth, json_error *err)
+{
+    return parse_document(arena, text, len, lazy_depth < 0 ? -1 : lazy_depth, err);
+}
+
+const json_value *json_expand(json_arena *arena, const json_value *v)
+{
+    if (!v || !v->lazy) return v;
+    return json_parse(arena, v->u.span.text, v->u.span.len, NULL);   /* checked already: only memory can fail */
 }

@@ -4,7 +4,8 @@
  * Numbers are written as their literal text (parsed or formatted when built),
  * so big integers and exotic literals round-trip byte for byte.  Strings are
  * escaped minimally: quote, backslash and control characters; UTF-8 passes
- * through untouched.
+ * through untouched.  Lazy containers (json_parse_lazy) are copied from the
+ * compact text the parser kept.
  */
 #include "internal.h"
 
@@ -167,6 +168,10 @@ static void put_value(json_buf *b, const json_value *v)
     case JSON_NUMBER: put(b, v->u.num.text, v->u.num.text_len); break;
     case JSON_STRING: put_string(b, v->u.str, v->len); break;
     case JSON_ARRAY:
+        if (v->lazy) {
+            put(b, v->u.span.text, v->u.span.len);
+            break;
+        }
         put_char(b, '[');
         for (size_t i = 0; i < v->len; i++) {
             if (i) put_char(b, ',');
@@ -175,6 +180,10 @@ static void put_value(json_buf *b, const json_value *v)
         put_char(b, ']');
         break;
     case JSON_OBJECT:
+        if (v->lazy) {
+            put(b, v->u.span.text, v->u.span.len);
+            break;
+        }
         put_char(b, '{');
         for (size_t i = 0; i < v->len; i++) {
             if (i) put_char(b, ',');

@@ -51,16 +51,16 @@ static const field_rule request_fields[] = {
 
 enum { REQUEST_FIELD_COUNT = sizeof request_fields / sizeof request_fields[0] };
 
-static int check_strings(const json_value *obj, const char *path, const char *const *names, size_t n,
+static int check_strings(const json_value *obj, const char *field, const char *const *names, size_t n,
                          char *msg, size_t msglen)
 {
     for (size_t i = 0; i < n; i++) {
         const json_value *v = json_get(obj, names[i]);
         if (!v)
-            return reject(422, msg, msglen, DESERIALIZE_PREFIX "%s: missing field `%s`", path, names[i]);
+            return reject(422, msg, msglen, DESERIALIZE_PREFIX "request.%s: missing field `%s`", field, names[i]);
         if (v->type != JSON_STRING)
-            return reject(422, msg, msglen, DESERIALIZE_PREFIX "%s.%s: invalid type: %s, expected a string",
-                          path, names[i], json_serde_type(v));
+            return reject(422, msg, msglen, DESERIALIZE_PREFIX "request.%s.%s: invalid type: %s, expected a string",
+                          field, names[i], json_serde_type(v));
     }
     return 0;
 }
@@ -89,8 +89,6 @@ static int check_field(const field_rule *rule, const json_value *v, char *msg, s
 {
     static const char *gvk[] = {"group", "version", "kind"};
     static const char *gvr[] = {"group", "version", "resource"};
-    char path[64];
-    snprintf(path, sizeof path, "request.%s", rule->name);
     const char *want = NULL;
     switch (rule->type) {
     case FT_STRING:
@@ -106,19 +104,21 @@ static int check_field(const field_rule *rule, const json_value *v, char *msg, s
         break;
     }
     if (want)
-        return reject(422, msg, msglen, DESERIALIZE_PREFIX "%s: invalid type: %s, expected %s", path,
+        return reject(422, msg, msglen, DESERIALIZE_PREFIX "request.%s: invalid type: %s, expected %s", rule->name,
                       json_serde_type(v), want);
     if (rule->type == FT_GVK)
-        return check_strings(v, path, gvk, 3, msg, msglen);
+        return check_strings(v, rule->name, gvk, 3, msg, msglen);
     if (rule->type == FT_GVR)
-        return check_strings(v, path, gvr, 3, msg, msglen);
+        return check_strings(v, rule->name, gvr, 3, msg, msglen);
     if (rule->type == FT_USER_INFO)
         return check_user_info(v, msg, msglen);
     return 0;
 }
 
 /* Checks every known field and builds the object the policy sees: known,
- * non-null fields only, in schema order. */
+ * non-null fields only, in schema order.  The request's containers come lazy
+ * (admission_parse): the few the server reads inside are expanded, the others
+ * (object, oldObject, options) stay text and are copied to the policy as such. */
 static int check_request(json_arena *a, const json_value *req, admission_request *out, char *msg, size_t msglen)
 {
     json_member *members = json_arena_alloc(a, REQUEST_FIELD_COUNT * sizeof *members);
@@ -134,21 +134,24 @@ static int check_request(json_arena *a, const json_value *req, admission_request
                 return reject(422, msg, msglen, DESERIALIZE_PREFIX "request: missing field `%s`", rule->name);
             continue;
         }
+        if (rule->type != FT_ANY && !(v = json_expand(a, v)))
+            return reject(500, msg, msglen, "out of memory");
         int rc = check_field(rule, v, msg, msglen);
         if (rc)
             return rc;
         members[kept++] = (json_member){rule->name, strlen(rule->name), (json_value *)v};
     }
     filtered->type = JSON_OBJECT;
+    filtered->lazy = false;
     filtered->len = kept;
     filtered->u.members = members;
     out->request = filtered;
-    out->uid = json_get_string(req, "uid");
-    out->kind = json_get_string(json_get(req, "kind"), "kind");
-    out->request_kind = json_get_string(json_get(req, "requestKind"), "kind");
-    out->operation = json_get_string(req, "operation");
-    out->namespace_ = json_get_string(req, "namespace");
-    out->name = json_get_string(req, "name");
+    out->uid = json_get_string(filtered, "uid");
+    out->kind = json_get_string(json_get(filtered, "kind"), "kind");
+    out->request_kind = json_get_string(json_get(filtered, "requestKind"), "kind");
+    out->operation = json_get_string(filtered, "operation");
+    out->namespace_ = json_get_string(filtered, "namespace");
+    out->name = json_get_string(filtered, "name");
     return 0;
 }
 
@@ -175,7 +178,10 @@ int admission_parse(json_arena *a, const char *body, size_t len, request_origin 
 {
     memset(out, 0, sizeof *out);
     json_error jerr;
-    const json_value *doc = json_parse(a, body, len, &jerr);
+    /* The containers inside the request (depth 2: doc, request, its members) are
+     * only checked, not built: most of a review is the object, which the policy
+     * reads as text and the server never looks into. */
+    const json_value *doc = json_parse_lazy(a, body, len, 2, &jerr);
     if (!doc)
         return reject(400, msg, msglen, "Failed to parse the request body as JSON: %s",
                       jerr.message);

@@ -61,6 +61,50 @@ static void test_valid_review(void)
     CHECK(r.namespace_ == NULL && r.request_kind == NULL);
 }
 
+/* A pretty-printed UPDATE: the text the policy gets is compact, object and
+ * oldObject copied as written (escapes, UTF-8, number literals kept), and the
+ * fields the server reads are decoded. */
+static void test_pretty_update(void)
+{
+    admission_request r;
+    const char *body =
+        "{\n  \"request\": {\n    \"uid\": \"u\\u0031\",\n"
+        "    \"kind\": { \"group\": \"\", \"version\": \"v1\", \"kind\": \"P\\u006fd\" },\n"
+        "    \"resource\": { \"group\": \"\", \"version\": \"v1\", \"resource\": \"pods\" },\n"
+        "    \"operation\": \"UPDATE\", \"namespace\": \"d\\/x\",\n"
+        "    \"userInfo\": { \"username\": \"admin\", \"groups\": [ \"g1\", \"g2\" ] },\n"
+        "    \"object\": { \"metadata\": { \"name\": \"p \\\"q\\\" \\u00e9 h\xc3\xa9\" },\n"
+        "                \"spec\": { \"n\": [ 1.50e+3, -0, 12345678901234567890 ] } },\n"
+        "    \"oldObject\": { \"metadata\": { \"name\": \"p\" } },\n"
+        "    \"options\": null\n  }\n}\n";
+    CHECK_INT(parse(body, ORIGIN_VALIDATE, &r), 0);
+    CHECK_STR(r.uid, "u1");
+    CHECK_STR(r.kind, "Pod");
+    CHECK_STR(r.namespace_, "d/x");
+    CHECK_STR(r.operation, "UPDATE");
+    json_buf b;
+    json_buf_init(&b);
+    json_write(&b, r.request);
+    CHECK_STR(b.data, "{\"uid\":\"u1\",\"kind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"},"
+                      "\"resource\":{\"group\":\"\",\"version\":\"v1\",\"resource\":\"pods\"},"
+                      "\"namespace\":\"d/x\",\"operation\":\"UPDATE\","
+                      "\"userInfo\":{\"username\":\"admin\",\"groups\":[\"g1\",\"g2\"]},"
+                      "\"object\":{\"metadata\":{\"name\":\"p \\\"q\\\" \\u00e9 h\xc3\xa9\"},"
+                      "\"spec\":{\"n\":[1.50e+3,-0,12345678901234567890]}},"
+                      "\"oldObject\":{\"metadata\":{\"name\":\"p\"}}}");
+    /* the same document as the one json_parse builds from the body */
+    const json_value *full = json_get(json_parse(arena, body, strlen(body), NULL), "request");
+    const json_value *sent = json_parse(arena, b.data, b.len, NULL);
+    CHECK(sent && full);
+    CHECK(json_equal(json_get(sent, "object"), json_get(full, "object")));
+    CHECK(json_equal(json_get(sent, "oldObject"), json_get(full, "oldObject")));
+    CHECK(json_equal(json_get(sent, "userInfo"), json_get(full, "userInfo")));
+    /* the object for a mutation's diff: built on demand */
+    const json_value *object = json_expand(arena, json_get(r.request, "object"));
+    CHECK(object && !object->lazy && json_equal(object, json_get(full, "object")));
+    json_buf_free(&b);
+}
+
 static void test_bad_reviews(void)
 {
     expect_status("{\"request\":", ORIGIN_VALIDATE, 400, "Failed to parse the request body as JSON");
@@ -86,6 +130,13 @@ static void test_bad_reviews(void)
     expect_status("{\"request\":{\"uid\":\"u\",\"kind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"},"
                   "\"resource\":{\"group\":\"\",\"version\":\"v1\",\"resource\":\"pods\"},\"operation\":\"C\","
                   "\"userInfo\":{\"groups\":\"g\"}}}", ORIGIN_VALIDATE, 422, "request.userInfo.groups");
+    /* malformed JSON inside the object the server does not build: still 400, at its offset */
+    expect_status("{\"request\":" REQ_HEAD ",\"object\":{\"a\":[1,]}}}", ORIGIN_VALIDATE, 400,
+                  "expected a value, found ']' at offset 198");
+    expect_status("{\"request\":" REQ_HEAD ",\"object\":{\"a\":\"\\x\"}}}", ORIGIN_VALIDATE, 400,
+                  "invalid escape in string at offset 196");
+    /* a syntax error after a schema error is still a 400 */
+    expect_status("{\"request\":{\"uid\":1,\"object\":{\"a\" 1}}}", ORIGIN_VALIDATE, 400, "expected ':'");
 }
 
 static void test_raw(void)
@@ -160,6 +211,14 @@ static void test_mutated_bodies(void)
             bad++;
         if (status == 0 && (!r.request || !r.uid))
             bad++;
+        if (status == 0) {                  /* what the policy gets is valid JSON */
+            json_buf text;
+            json_buf_init(&text);
+            json_write(&text, r.request);
+            if (!json_parse(arena, text.data, text.len, NULL))
+                bad++;
+            json_buf_free(&text);
+        }
     }
     CHECK_INT(bad, 0);
 }
@@ -168,6 +227,7 @@ int main(void)
 {
     arena = json_arena_new(1 << 16);
     test_valid_review();
+    test_pretty_update();
     test_bad_reviews();
     test_raw();
     test_content_type();
