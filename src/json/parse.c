@@ -489,7 +489,7 @@ static inline const char *copy_plain(const char *p, const char *end, char **out)
     return p;
 }
 
-static bool skim_string(parser *ps)
+static inline bool skim_string(parser *ps)
 {
     const char *open = ps->p;
     char *o = ps->out + 1;

@@ -116,9 +116,7 @@ static int check_field(const field_rule *rule, const json_value *v, char *msg, s
 }
 
 /* Checks every known field and builds the object the policy sees: known,
- * non-null fields only, in schema order.  The request's containers come lazy
- * (admission_parse): the few the server reads inside are expanded, the others
- * (object, oldObject, options) stay text and are copied to the policy as such. */
+ * non-null fields only, in schema order. */
 static int check_request(json_arena *a, const json_value *req, admission_request *out, char *msg, size_t msglen)
 {
     json_member *members = json_arena_alloc(a, REQUEST_FIELD_COUNT * sizeof *members);
@@ -134,8 +132,6 @@ static int check_request(json_arena *a, const json_value *req, admission_request
                 return reject(422, msg, msglen, DESERIALIZE_PREFIX "request: missing field `%s`", rule->name);
             continue;
         }
-        if (rule->type != FT_ANY && !(v = json_expand(a, v)))
-            return reject(500, msg, msglen, "out of memory");
         int rc = check_field(rule, v, msg, msglen);
         if (rc)
             return rc;
@@ -178,10 +174,11 @@ int admission_parse(json_arena *a, const char *body, size_t len, request_origin 
 {
     memset(out, 0, sizeof *out);
     json_error jerr;
-    /* The containers inside the request (depth 2: doc, request, its members) are
-     * only checked, not built: most of a review is the object, which the policy
-     * reads as text and the server never looks into. */
-    const json_value *doc = json_parse_lazy(a, body, len, 2, &jerr);
+    /* Most of a review is the object, which the server never looks into: the
+     * containers three levels down (review, request, its members, theirs: the
+     * object's metadata and spec, userInfo.groups) are only checked and kept as
+     * compact text, which json_write copies to the policy. */
+    const json_value *doc = json_parse_lazy(a, body, len, 3, &jerr);
     if (!doc)
         return reject(400, msg, msglen, "Failed to parse the request body as JSON: %s",
                       jerr.message);

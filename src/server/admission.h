@@ -18,9 +18,9 @@ typedef enum request_origin { ORIGIN_VALIDATE, ORIGIN_AUDIT, ORIGIN_RAW } reques
 typedef struct admission_request {
     /* What the policy receives: for validate/audit the AdmissionRequest with
      * unknown and null fields dropped; for raw the "request" value as sent.
-     * Its members' arrays and objects that the server does not read inside
-     * (object, oldObject, options; all of them for raw) are lazy
-     * (json_parse_lazy): json_write copies them, json_expand builds them. */
+     * The arrays and objects inside its members (the object's metadata and
+     * spec, ...) are lazy (json_parse_lazy): json_write copies them,
+     * json_expand builds them. */
     const json_value *request;
     const char *uid;                    /* "" for a raw request without a string uid */
     /* validate/audit only (NULL otherwise or when absent): */
