@@ -1085,6 +1085,27 @@ static bool fold_constant_add(compiler *c, int op, operand a, operand b, uint32_
     return true;
 }
 
+/* The word-at-a-time byte search `((w ^ k1) + k2) & ~w & k3` (interp_ops.h):
+ * an i64.add of a constant to the i64.xor with a constant just emitted into
+ * the slot of `a`, or an i64.and with a constant of the i64.and of two values
+ * just emitted there, become one instruction.  The last instruction keeps
+ * its destination word, so a following local.set still retargets it. */
+static bool fuse_swar_step(compiler *c, int op, operand a, operand b, uint32_t h)
+{
+    last_instr *l = &c->last;
+    if ((op != OP_i64_add && op != OP_i64_and) || b.where != IN_CONST || a.where != IN_STACK) return false;
+    if (!l->valid || l->end != c->ncode || c->code[l->dst_word] != stack_slot(c, h)) return false;
+    int fused;
+    if (op == OP_i64_add && l->op == OP_i64_xor && l->b_imm) fused = OP_i64_xor_add_ri;
+    else if (op == OP_i64_and && l->op == OP_i64_and && !l->b_imm) fused = OP_i64_and_and_ri;
+    else return false;
+    c->code[l->start] = (uint32_t)c->handlers[fused];
+    emit_u64(c, b.value);
+    l->op = fused;
+    l->end = c->ncode;
+    return true;
+}
+
 /* rr form: s_a s_b s_to; ri form (constant right operand): s_a s_to imm. */
 static void op_binary(compiler *c, int op, uint8_t in, uint8_t out)
 {
@@ -1092,7 +1113,7 @@ static void op_binary(compiler *c, int op, uint8_t in, uint8_t out)
     operand a = pop(c, in);
     uint32_t h = c->nvals;
     push_stack(c, out);
-    if (!live(c) || fold_constant_add(c, op, a, b, h)) return;
+    if (!live(c) || fold_constant_add(c, op, a, b, h) || fuse_swar_step(c, op, a, b, h)) return;
     uint32_t sa = source(c, a, h), at, d;
     if (b.where == IN_CONST) {   /* ri = rr + 1 in enum wasm_op */
         at = emit_op(c, op + 1);

@@ -483,6 +483,14 @@ L_i32_store8_k: {
     ip += 4;
     NEXT();
 }
+L_i64_xor_add_ri:
+    fp[ip[2]] = (fp[ip[1]] ^ IMM_I64(ip + 3)) + IMM_I64(ip + 5);
+    ip += 7;
+    NEXT();
+L_i64_and_and_ri:
+    fp[ip[3]] = fp[ip[1]] & fp[ip[2]] & IMM_I64(ip + 4);
+    ip += 6;
+    NEXT();
 L_memory_size:
     fp[ip[1]] = inst->mem0->pages;
     ip += 2;

@@ -223,6 +223,10 @@
  *   loaded value that nothing else uses
  *   copy s_from s_to | const32 s_to i | const64 s_to i_lo i_hi
  *   i32_store_k s_addr i_offset i_value | i32_store8_k s_addr i_offset i_value (a constant stored)
+ *   i64_xor_add_ri s_a s_to i_k1 i_k2 ((a ^ k1) + k2) | i64_and_and_ri s_a s_b s_to i_k ((a & b) & k)
+ *   (64-bit immediates, two words each): the steps of the word-at-a-time byte
+ *   search `((w ^ c*ONES) - ONES) & ~w & HIGHS` of C string code (musl's
+ *   memchr/strlen, the SDK's JSON scanner)
  *   select s_a s_b s_cond s_to
  *   global_get i s_to | global_set i s_from
  *   memory_size s_to | memory_grow s_delta s_to
@@ -247,6 +251,7 @@
     X(br_if_i32_load) X(br_unless_i32_load) X(br_if_i32_load_add) X(br_unless_i32_load_add) \
     X(br_if_i32_load8_u_add) X(br_unless_i32_load8_u_add) \
     X(copy) X(const32) X(const64) X(select) X(i32_store_k) X(i32_store8_k) \
+    X(i64_xor_add_ri) X(i64_and_and_ri) \
     X(global_get) X(global_set) X(memory_size) X(memory_grow) \
     X(call) X(call_import) X(call_indirect) X(ret1) X(ret) \
     X(ref_func) X(table_get) X(table_set) X(table_size) X(table_grow) X(table_fill) \

@@ -244,6 +244,17 @@ static const char control_wat[] =
     "   (i32.add (i32.add (i32.add (local.get 0) (i32.const 0x7fffffff)) (i32.const 0x7fffffff)) (i32.const 3)))"
     " (func (export \"add_chain64\") (param i64) (result i64)"
     "   (i64.add (i64.add (local.get 0) (i64.const 0x7fffffffffffffff)) (i64.const 0x7fffffffffffffff)))"
+    /* the word-at-a-time quote search of C string code: (w ^ k1) + k2 and
+     * (a & b) & k fuse; a tee of the intermediate value must not */
+    " (func (export \"swar\") (param i64) (result i64)"
+    "   (i64.and (i64.and (i64.xor (local.get 0) (i64.const -1))"
+    "                     (i64.add (i64.xor (local.get 0) (i64.const 0x2222222222222222))"
+    "                              (i64.const 0xfefefefefefefeff)))"
+    "            (i64.const 0x8080808080808080)))"
+    " (func (export \"swar_tee\") (param i64) (result i64) (local i64 i64)"
+    "   (local.set 2 (i64.add (local.tee 1 (i64.xor (local.get 0) (i64.const 0x2222222222222222)))"
+    "                         (i64.const 0xfefefefefefefeff)))"
+    "   (i64.add (local.get 1) (i64.and (i64.and (local.get 2) (local.get 0)) (i64.const 0xff00))))"
     " (func $fib (export \"fib\") (param i32) (result i32)"
     "   (if (result i32) (i32.lt_u (local.get 0) (i32.const 2)) (then (local.get 0))"
     "     (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))"
@@ -325,6 +336,16 @@ static void test_control(void)
     CHECK_INT(r, 6);                                    /* 5 + 2^32 - 2 + 3, mod 2^32 */
     CHECK_INT(call(inst, "add_chain64", &r, 1, (uint64_t)5), WASM_OK);
     CHECK(r == 3);
+    static const uint64_t words[] = {
+        0, ~0ull, 0x2222222222222222ull, 0x6162632264656667ull, 0x2200000000000000ull, 0x8022a2ff00112233ull,
+    };
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+        uint64_t w = words[i], t = w ^ 0x2222222222222222ull;
+        CHECK_INT(call(inst, "swar", &r, 1, w), WASM_OK);
+        CHECK(r == ((t + 0xfefefefefefefeffull) & ~w & 0x8080808080808080ull));
+        CHECK_INT(call(inst, "swar_tee", &r, 1, w), WASM_OK);
+        CHECK(r == t + ((t + 0xfefefefefefefeffull) & w & 0xff00));
+    }
     CHECK_INT(call(inst, "fib", &r, 1, (uint64_t)20), WASM_OK);
     CHECK_INT(r, 6765);
     wasm_instance_free(inst);
