@@ -47,6 +47,23 @@ $(B)/policies-native/$(1): $(wildcard policies/$(1)/*.c policies/$(1)/*.h) $(SDK
 endef
 $(foreach p,$(POLICY_NAMES),$(eval $(call policy_rules,$(p))))
 
+# Rego-ABI builds (sdk/opa/: the OPA Wasm ABI around a C policy) of the
+# policies that upstream ships as Rego: $(B)/policies/<name>.<mode>.wasm, from
+# policies/<name>/<mode>/ (policy.c, metadata.yml).  test-upstream-fixtures
+# runs the fixtures' execution_mode cases against them.
+OPA_SDK_SRC  := sdk/opa/opa.c $(filter-out sdk/arena.c sdk/wapc.c sdk/host.c,$(SDK_SRC))
+OPA_LDFLAGS  := $(WASM_LDFLAGS) -Wl,--import-memory
+REGO_WASMS   := $(B)/policies/disallow-service-loadbalancer.gatekeeper.wasm
+
+$(B)/policies/%.gatekeeper.raw.wasm: policies/%/gatekeeper/policy.c $(OPA_SDK_SRC) sdk/opa/opa.h $(SDK_HDR)
+	@mkdir -p $(@D)
+	$(WASM_CC) $(WASM_CFLAGS) -Isdk/opa $(OPA_LDFLAGS) $< $(OPA_SDK_SRC) -o $@
+
+$(B)/policies/%.gatekeeper.wasm: $(B)/policies/%.gatekeeper.raw.wasm policies/%/gatekeeper/metadata.yml $(B)/kwctl
+	$(B)/kwctl annotate $< -m policies/$*/gatekeeper/metadata.yml -o $@
+
+all: $(REGO_WASMS)
+
 $(POLICY_RUNNER): tests/policies/kwctl_runner.c tests/policies/cases.h tests/policies/json_patch.h $(SDK_SRC) $(SDK_HDR)
 	@mkdir -p $(@D)
 	$(CC) -std=c11 $(OPT) -g -Wall -Wextra -D_GNU_SOURCE -Isdk $(LDFLAGS) \
@@ -65,7 +82,7 @@ test-policies-native: $(SDK_TEST) $(POLICY_NATIVE)
 test-policies: $(POLICY_WASMS) $(B)/kwctl $(POLICY_RUNNER)
 	@$(POLICY_RUNNER) own $(B)/kwctl $(B)/policies policies $(POLICY_NAMES)
 
-test-upstream-fixtures: $(POLICY_WASMS) $(B)/kwctl $(POLICY_RUNNER)
+test-upstream-fixtures: $(POLICY_WASMS) $(REGO_WASMS) $(B)/kwctl $(POLICY_RUNNER)
 	@$(POLICY_RUNNER) upstream $(B)/kwctl $(B)/policies $(SHARED)/fixtures/policies $(POLICY_NAMES)
 
 # The sleeping policy's reason to exist: the server's timeout interrupts it.

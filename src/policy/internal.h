@@ -10,6 +10,7 @@
  *   outcome.c      ValidationResponse / SettingsValidationResponse -> results
  *   response.c     policy_response helpers and the AdmissionResponse writer
  *   util.c         UTF-8 check, clocks, arena strings
+ *   opa*.c         Rego policies (opa, gatekeeper modes): opa_internal.h
  */
 #ifndef POLICY_INTERNAL_H
 #define POLICY_INTERNAL_H
@@ -40,6 +41,7 @@ struct policy_module {
     policy_metadata meta;
     wasm_module *wasm;
     wasm_snapshot *snapshot;
+    struct opa_module *opa;          /* opa and gatekeeper modes only (opa.c) */
 };
 
 typedef struct capability_pattern {
@@ -83,6 +85,16 @@ typedef struct eval_ctx {
 void eval_ctx_init(eval_ctx *e, policy_runtime *rt, const policy *p, json_arena *a);
 void eval_ctx_free(eval_ctx *e);
 const char *eval_policy_id(const eval_ctx *e);
+
+static inline bool exec_mode_is_rego(policy_exec_mode mode)
+{
+    return mode == POLICY_EXEC_OPA || mode == POLICY_EXEC_GATEKEEPER;
+}
+
+/* ---- opa.c (the rest is in opa_internal.h) ---- */
+/* policy_validate() of a Rego policy (rego settings are always valid, spec §2.6). */
+int opa_validate(const policy *p, json_arena *a, const json_value *request, const char *request_text,
+                 size_t request_text_len, policy_response *out);
 
 /* ---- module.c ---- */
 void policy_module_retain(policy_module *m);

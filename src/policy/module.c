@@ -1,15 +1,16 @@
 /*
  * module.c - policy_module: one per unique module (SHA-256 of the bytes and the
  * execution mode).  Loading compiles the module, instantiates it once with the
- * mode's host functions, runs its init (`_start` then `wapc_init` for waPC)
- * and snapshots the result; every evaluation then starts from that snapshot.
+ * mode's host functions, runs its init (`_start` then `wapc_init` for waPC,
+ * the Rego setup of opa.c for opa/gatekeeper) and snapshots the result;
+ * every evaluation then starts from that snapshot.
  */
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "opa_internal.h"
 
 static int sha256_hex(const uint8_t *bytes, size_t len, char out[65])
 {
@@ -28,6 +29,7 @@ static void module_free(policy_module *m)
         wasm_snapshot_free(m->snapshot);
     if (m->wasm)
         wasm_module_free(m->wasm);
+    opa_module_free(m->opa);         /* after the snapshot: it uses the host functions */
     if (m->meta_arena)
         json_arena_free(m->meta_arena);
     free(m);
@@ -67,15 +69,19 @@ static int run_wapc_init(policy_module *m, wasm_instance *template, char *err, s
 /* Compiles, instantiates, initialises and snapshots `m`. */
 static int module_prepare(policy_module *m, const uint8_t *wasm, size_t len, char *err, size_t errlen)
 {
-    if (m->mode == POLICY_EXEC_OPA || m->mode == POLICY_EXEC_GATEKEEPER) {
-        snprintf(err, errlen, "execution mode %s is not supported yet", policy_exec_mode_name(m->mode));
-        return -1;
-    }
     wasm_error werr = { { 0 }, WASM_OK };
     m->wasm = wasm_module_load(wasm, len, &werr);
     if (!m->wasm) {
         snprintf(err, errlen, "invalid module: %s", werr.message);
         return -1;
+    }
+    if (exec_mode_is_rego(m->mode)) {
+        if (!policy_module_is_rego(wasm, len)) {
+            snprintf(err, errlen, "execution mode %s needs a Rego policy built with `opa build -t wasm`, and this "
+                     "module exports no opa_* functions", policy_exec_mode_name(m->mode));
+            return -1;
+        }
+        return opa_module_prepare(m, err, errlen);
     }
     /* Rego modules export opa_* functions; run as waPC/WASI they would only fail later. */
     if (policy_module_is_rego(wasm, len)) {

@@ -164,6 +164,8 @@ int policy_validate(const policy *p, json_arena *a, const json_value *request,
     if (!request)
         return -1;
     out->uid = request_uid(request);
+    if (exec_mode_is_rego(p->module->mode))          /* Rego: its own input and result (opa.c) */
+        return opa_validate(p, a, request, request_text, request_text_len, out);
     size_t len = 0;
     const char *input = validation_request(a, p, request, request_text, request_text_len, &len);
     if (!input || len > UINT32_MAX)
@@ -265,6 +267,10 @@ static int read_settings_response(json_arena *a, bool wasi, const run_result *r,
 int policy_validate_settings(const policy *p, json_arena *a, policy_settings_result *out)
 {
     memset(out, 0, sizeof *out);
+    if (exec_mode_is_rego(p->module->mode)) {
+        out->valid = true;                           /* spec §2.6: Rego settings are always valid */
+        return 0;
+    }
     eval_ctx e;
     eval_ctx_init(&e, p->module->rt, p, a);
     run_result r;

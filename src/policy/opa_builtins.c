@@ -1,0 +1,502 @@
+/*
+ * opa_builtins.c - the Rego builtins the host implements (the ones `opa build
+ * -t wasm` leaves to the host; spec §2.6, docs/policy.md for the list and the
+ * differences from Go).  A module that needs a builtin missing from `table`
+ * fails to load with "Missing Rego builtins: <names>".
+ *
+ * Each builtin gets its arguments as JSON values and answers one, or an error
+ * text, which fails the evaluation (a 500 rejection naming the builtin).
+ */
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "opa_internal.h"
+
+#define ARG_STRING(i, what) \
+    if (args[i]->type != JSON_STRING) return "operand " #i " must be a string (" what ")"
+
+static json_value *string_value(json_arena *a, const json_buf *b)
+{
+    return b->oom ? NULL : json_new_string(a, b->len ? b->data : "", b->len);
+}
+
+/* Finishes a builtin whose result was built into a buffer. */
+static const char *string_result(const opa_builtin_env *env, json_buf *b, json_value **out)
+{
+    *out = string_value(env->arena, b);
+    json_buf_free(b);
+    return *out ? NULL : "out of memory";
+}
+
+static const char *bool_result(const opa_builtin_env *env, bool v, json_value **out)
+{
+    *out = json_new_bool(env->arena, v);
+    return *out ? NULL : "out of memory";
+}
+
+/* ---- trace, time ------------------------------------------------------------ */
+
+static const char *b_trace(const opa_builtin_env *env, const json_value *const *args, json_value **out)
+{
+    ARG_STRING(0, "note");
+    policy_log(env->rt, POLICY_LOG_INFO, env->policy_id, args[0]->u.str, "{\"source\":\"rego trace\"}");
+    return bool_result(env, true, out);
+}
+
+static const char *b_time_now_ns(const opa_builtin_env *env, const json_value *const *args, json_value **out)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    *out = json_new_int(env->arena, (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
+    return *out ? NULL : "out of memory";
+}
+
+/* ---- JSON and YAML ---------------------------------------------------------- */
+
+static const char *b_json_is_valid(const opa_builtin_env *env, const json_value *const *args, json_value **out)
+{
+    json_error jerr;
+    bool ok = args[0]->type == JSON_STRING && json_parse(env->arena, args[0]->u.str, args[0]->len, &jerr);
+    return bool_result(env, ok, out);
+}
+
+static const char *b_yaml_is_valid(const opa_builtin_env *env, const json_value *const *args, json_value **out)
+{
+    json_error jerr;
+    bool ok = args[0]->type == JSON_STRING && json_parse_yaml(env->arena, args[0]->u.str, args[0]->len, &jerr);
+    return bool_result(env, ok, out);
+}
+
+static const char *b_yaml_unmarshal(const opa_builtin_env *env, const json_value *const *args, json_value **out)
+{
+    ARG_STRING(0, "YAML text");
+    json_error jerr;
+    *out = json_parse_yaml(env->arena, args[0]->u.str, args[0]->len, &jerr);
+    return *out ? NULL : arena_printf(env->arena, "%s", jerr.message);
+}
+
+/* Go's yaml.Marshal writes no document marker: drop ours. */
+static const char *b_yaml_marshal(const opa_builtin_env *env, const json_value *const *args, json_value **out)
+{
+    json_buf b;
+    json_buf_init(&b);
+    if (json_write_yaml(&b, args[0]) < 0) {
+        json_buf_free(&b);
+        return "cannot write YAML";
+    }
+    size_t skip = 0;
+    if (b.len >= 4 && memcmp(b.data, "---\n", 4) == 0)
+        skip = 4;
+    else if (b.len >= 4 && memcmp(b.data, "--- ", 4) == 0)
+        skip = 4;
+    *out = b.oom ? NULL : json_new_string(env->arena, b.data + skip, b.len - skip);
+    json_buf_free(&b);
+    return *out ? NULL : "out of memory";
+}
+
+static const char *b_json_patch(const opa_builtin_env *env, const json_value *const *args, json_value **out)
+{
+    if (args[1]->type != JSON_ARRAY)
+        return "operand 2 must be an array of patch operations";
+    const char *why = NULL;
+    *out = opa_json_patch_apply(env->arena, args[0], args[1], &why);
+    return *out ? NULL : why;
+}
+
+static const char *b_sprintf(const opa_builtin_env *env, const json_value *const *args, json_value **out)
+{
+    ARG_STRING(0, "format");
+    if (args[1]->type != JSON_ARRAY)
+        return "operand 2 must be an array of values";
+    const char *why = NULL;
+    const char *s = opa_sprintf(env->arena, args[0]->u.str, args[1], &why);
+    if (!s)
+        return why;
+    *out = json_new_string(env->arena, s, strlen(s));
+    return *out ? NULL : "out of memory";
+}
+
+/* ---- encodings ---------------------------------------------------------------- */
+
+static const char hexdigits[] = "0123456789abcdef";
+
+static const char *b_hex_encode(const opa_builtin_env *env, const json_value *const *args, json_value **out)
+{
+    ARG_STRING(0, "text");
+    json_buf b;
+    json_buf_init(&b);
+    for (size_t i = 0; i < args[0]->len; i++) {
+        unsigned char c = (unsigned char)args[0]->u.str[i];
+        char pair[2] = { hexdigits[c >> 4], hexdigits[c & 15] };
+        json_buf_append(&b, pair, 2);
+    }
+    return string_result(env, &b, out);
+}
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+static const char *b_hex_decode(const opa_builtin_env *env, const json_value *const *args, json_value **out)
+{
+    ARG_STRING(0, "hex text");
+    const char *s = args[0]->u.str;
+    if (args[0]->len % 2)
+        return "odd length hex string";
+    json_buf b;
+    json_buf_init(&b);
+    for (size_t i = 0; i < args[0]->len; i += 2) {
+        int hi = hex_value(s[i]), lo = hex_value(s[i + 1]);
+        if (hi < 0 || lo < 0) {
+            json_buf_free(&b);
+            return arena_printf(env->arena, "invalid byte at offset %zu", hi < 0 ? i : i + 1);
+        }
+        char c = (char)(hi << 4 | lo);
+        json_buf_append(&b, &c, 1);
+    }
+    if (!utf8_valid(b.data ? b.data : "", b.len)) {
+        json_buf_free(&b);
+        return "the decoded bytes are not UTF-8 text";
+    }
+    return string_result(env, &b, out);
+}
+
+static const char *b_base64url_encode_no_pad(const opa_builtin_env *env, const json_value *const *args,
+                                             json_value **out)
+{
+    ARG_STRING(0, "text");
+    json_buf b;
+    json_buf_init(&b);
+    base64_encode(&b, args[0]->u.str, args[0]->len);
+    while (b.len && b.data[b.len - 1] == '=')
+        b.data[--b.len] = '\0';
+    for (size_t i = 0; i < b.len; i++)
+        b.data[i] = b.data[i] == '+' ? '-' : b.data[i] == '/' ? '_' : b.data[i];
+    return string_result(env, &b, out);
+}
+
+/* Go's url.QueryEscape: unreserved bytes stay, space becomes '+', the rest %XX. */
+static const char *b_urlquery_encode(const opa_builtin_env *env, const json_value *const *args, json_value **out)
+{
+    ARG_STRING(0, "text");
+    json_buf b;
+    json_buf_init(&b);
+    for (size_t i = 0; i < args[0]->len; i++) {
+        unsigned char c = (unsigned char)args[0]->u.str[i];
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr("-_.~", c)) {
+            json_buf_append(&b, &c, 1);
+        } else if (c == ' ') {
+            json_buf_puts(&b, "+");
+        } else {
+            char esc[3] = { '%', "0123456789ABCDEF"[c >> 4], "0123456789ABCDEF"[c & 15] };
+            json_buf_append(&b, esc, 3);
+        }
+    }
+    return string_result(env, &b, out);
+}
+
+/* Go's url.QueryUnescape: '+' is a space, %XX a byte; a bad escape is an error. */
+static const char *b_urlquery_decode(const opa_builtin_env *env, const json_value *const *args, json_value **out)
+{
+    ARG_STRING(0, "query text");
+    const char *s = args[0]->u.str;
+    json_buf b;
+    json_buf_init(&b);
+    for (size_t i = 0; i < args[0]->len; i++) {
+        char c = s[i];
+        if (c == '%') {
+            int hi = i + 2 < args[0]->len ? hex_value(s[i + 1]) : -1;
+            int lo = hi >= 0 ? hex_value(s[i + 2]) : -1;
+            if (hi < 0 || lo < 0) {
+                json_buf_free(&b);
+                return arena_printf(env->arena, "invalid URL escape \"%.3s\"", s + i);
+            }
+            c = (char)(hi << 4 | lo);
+            i += 2;
+        } else if (c == '+') {
+            c = ' ';
+        }
+        json_buf_append(&b, &c, 1);
+    }
+    if (!utf8_valid(b.data ? b.data : "", b.len)) {
+        json_buf_free(&b);
+        return "the decoded bytes are not UTF-8 text";
+    }
+    return string_result(env, &b, out);
+}
+
+/* gobwas/glob's QuoteMeta: a backslash before each of * ? \ [ ] { }. */
+static const char *b_glob_quote_meta(const opa_builtin_env *env, const json_value *const *args, json_value **out)
+{
+    ARG_STRING(0, "pattern");
+    json_buf b;
+    json_buf_init(&b);
+    for (size_t i = 0; i < args[0]->len; i++) {
+        char c = args[0]->u.str[i];
+        if (c && strchr("*?\\[]{}", c))
+            json_buf_puts(&b, "\\");
+        json_buf_append(&b, &c, 1);
+    }
+    return string_result(env, &b, out);
+}
+
+/* ---- semantic versions (semver.org 2.0.0) --------------------------------------- */
+
+typedef struct semver {
+    unsigned long long major, minor, patch;
+    const char *pre;                 /* after '-', up to '+' or the end; NULL when none */
+    size_t pre_len;
+} semver;
+
+static bool numeric_part(const char *s, size_t n)
+{
+    if (n == 0 || (n > 1 && s[0] == '0'))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}
+
+/* Dot-separated identifiers of [0-9A-Za-z-], none empty; numeric ones without leading zeros (pre-release). */
+static bool identifiers(const char *s, size_t n, bool pre)
+{
+    size_t start = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && s[i] != '.') {
+            char c = s[i];
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-'))
+                return false;
+            continue;
+        }
+        size_t len = i - start;
+        if (len == 0)
+            return false;
+        bool digits = strspn(s + start, "0123456789") >= len;
+        if (pre && digits && len > 1 && s[start] == '0')
+            return false;
+        start = i + 1;
+    }
+    return true;
+}
+
+static bool semver_parse(const char *s, size_t n, semver *v)
+{
+    const char *end = s + n, *p = s;
+    unsigned long long *parts[3] = { &v->major, &v->minor, &v->patch };
+    for (int k = 0; k < 3; k++) {
+        const char *q = p;
+        while (q < end && *q >= '0' && *q <= '9')
+            q++;
+        if (!numeric_part(p, (size_t)(q - p)) || q - p > 18)
+            return false;
+        *parts[k] = strtoull(p, NULL, 10);
+        p = q;
+        if (k < 2) {
+            if (p >= end || *p != '.')
+                return false;
+            p++;
+        }
+    }
+    v->pre = NULL;
+    v->pre_len = 0;
+    const char *plus = memchr(p, '+', (size_t)(end - p));
+    const char *pre_end = plus ? plus : end;
+    if (p < pre_end) {
+        if (*p != '-' || !identifiers(p + 1, (size_t)(pre_end - p - 1), true))
+            return false;
+        v->pre = p + 1;
+        v->pre_len = (size_t)(pre_end - p - 1);
+    }
+    return !plus || identifiers(plus + 1, (size_t)(end - plus - 1), false);
+}
+
+static int cmp_ull(unsigned long long a, unsigned long long b) { return a < b ? -1 : a > b; }
+
+/* Pre-release precedence: identifier by identifier, numbers below strings. */
+static int cmp_pre(const semver *a, const semver *b)
+{
+    if (!a->pre || !b->pre)
+        return a->pre ? -1 : b->pre ? 1 : 0;
+    const char *p = a->pre, *pe = a->pre + a->pre_len, *q = b->pre, *qe = b->pre + b->pre_len;
+    while (p < pe && q < qe) {
+        size_t ln = strcspn(p, "."), lq = strcspn(q, ".");
+        if (p + ln > pe) ln = (size_t)(pe - p);
+        if (q + lq > qe) lq = (size_t)(qe - q);
+        bool np = strspn(p, "0123456789") >= ln, nq = strspn(q, "0123456789") >= lq;
+        int c;
+        if (np && nq)
+            c = ln != lq ? (ln < lq ? -1 : 1) : memcmp(p, q, ln);
+        else if (np != nq)
+            c = np ? -1 : 1;
+        else {
+            c = memcmp(p, q, ln < lq ? ln : lq);
+            if (c == 0)
+                c = ln < lq ? -1 : ln > lq;
+        }
+        if (c)
+            return c < 0 ? -1 : 1;
+        p += ln + 1;
+        q += lq + 1;
+    }
+    return p < pe ? 1 : q < qe ? -1 : 0;
+}
+
+static const char *b_semver_is_valid(const opa_builtin_env *env, const json_value *const *args, json_value **out)
+{
+    semver v;
+    return bool_result(env, args[0]->type == JSON_STRING && semver_parse(args[0]->u.str, args[0]->len, &v), out);
+}
+
+static const char *b_semver_compare(const opa_builtin_env *env, const json_value *const *args, json_value **out)
+{
+    semver a, b;
+    for (int i = 0; i < 2; i++)
+        if (args[i]->type != JSON_STRING || !semver_parse(args[i]->u.str, args[i]->len, i ? &b : &a))
+            return arena_printf(env->arena, "operand %d is not a valid semantic version", i + 1);
+    int c = cmp_ull(a.major, b.major);
+    if (!c) c = cmp_ull(a.minor, b.minor);
+    if (!c) c = cmp_ull(a.patch, b.patch);
+    if (!c) c = cmp_pre(&a, &b);
+    *out = json_new_int(env->arena, c);
+    return *out ? NULL : "out of memory";
+}
+
+/* ---- regular expressions (POSIX extended, see docs/policy.md) -------------------- */
+
+static const char *compile_regex(const opa_builtin_env *env, const json_value *pattern, regex_t *re)
+{
+    int rc = regcomp(re, pattern->u.str, REG_EXTENDED);
+    if (rc == 0)
+        return NULL;
+    char msg[128];
+    regerror(rc, re, msg, sizeof msg);
+    return arena_printf(env->arena, "error parsing regexp: %s: `%s`", msg, pattern->u.str);
+}
+
+/* Go's FindAllStringIndex: up to `max` (-1: all) matches, left to right; an
+ * empty match right after the previous match is skipped.  Offsets in *spans
+ * (pairs, arena); -1 out of memory. */
+static int find_all(json_arena *a, regex_t *re, const char *s, size_t len, int64_t max, size_t **spans,
+                    size_t *count)
+{
+    size_t cap = 8, n = 0, pos = 0;
+    long long prev_end = -1;
+    size_t *out = json_arena_alloc(a, cap * 2 * sizeof *out);
+    while (out && (max < 0 || (int64_t)n < max) && pos <= len) {
+        regmatch_t m;
+        if (regexec(re, s + pos, 1, &m, pos ? REG_NOTBOL : 0) != 0)
+            break;
+        size_t from = pos + (size_t)m.rm_so, to = pos + (size_t)m.rm_eo;
+        bool accept = !(to == from && (long long)from == prev_end);
+        pos = to > from ? to : to + 1;
+        prev_end = (long long)to;
+        if (!accept)
+            continue;
+        if (n == cap) {
+            size_t *bigger = json_arena_alloc(a, cap * 4 * sizeof *out);
+            if (!bigger)
+                return -1;
+            memcpy(bigger, out, cap * 2 * sizeof *out);
+            out = bigger;
+            cap *= 2;
+        }
+        out[2 * n] = from;
+        out[2 * n + 1] = to;
+        n++;
+    }
+    *spans = out;
+    *count = n;
+    return out ? 0 : -1;
+}
+
+static const char *b_regex_find_n(const opa_builtin_env *env, const json_value *const *args, json_value **out)
+{
+    ARG_STRING(0, "pattern");
+    ARG_STRING(1, "text");
+    int64_t max;
+    if (!json_is_integer(args[2], &max))
+        return "operand 3 must be an integer";
+    regex_t re;
+    const char *why = compile_regex(env, args[0], &re);
+    if (why)
+        return why;
+    size_t *spans, n = 0;
+    const char *s = args[1]->u.str;
+    json_value *list = json_new_array(env->arena);
+    int rc = list ? find_all(env->arena, &re, s, args[1]->len, max, &spans, &n) : -1;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = json_array_push(env->arena, list, json_new_string(env->arena, s + spans[2 * i],
+                                                                spans[2 * i + 1] - spans[2 * i]));
+    regfree(&re);
+    *out = list;
+    return rc < 0 ? "out of memory" : NULL;
+}
+
+/* Go's Regexp.Split(s, -1): the pieces between the matches, as Go cuts them
+ * (a match ending at offset 0 cuts nothing; the rest after the last match is a
+ * piece unless that match started at the end). */
+static const char *b_regex_split(const opa_builtin_env *env, const json_value *const *args, json_value **out)
+{
+    ARG_STRING(0, "pattern");
+    ARG_STRING(1, "text");
+    regex_t re;
+    const char *why = compile_regex(env, args[0], &re);
+    if (why)
+        return why;
+    const char *s = args[1]->u.str;
+    size_t len = args[1]->len, *spans, n = 0, beg = 0, end = 0;
+    json_value *list = json_new_array(env->arena);
+    int rc = list ? find_all(env->arena, &re, s, len, -1, &spans, &n) : -1;
+    if (rc == 0 && len == 0 && args[0]->len > 0)
+        n = 0;                                    /* Go: [""] for an empty text */
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        end = spans[2 * i];
+        if (spans[2 * i + 1] != 0)
+            rc = json_array_push(env->arena, list, json_new_string(env->arena, s + beg, end - beg));
+        beg = spans[2 * i + 1];
+    }
+    if (rc == 0 && (end != len || n == 0))
+        rc = json_array_push(env->arena, list, json_new_string(env->arena, s + beg, len - beg));
+    regfree(&re);
+    *out = list;
+    return rc < 0 ? "out of memory" : NULL;
+}
+
+/* ---- the table ------------------------------------------------------------------ */
+
+static const opa_builtin_def table[] = {
+    { "base64url.encode_no_pad", 1, b_base64url_encode_no_pad },
+    { "glob.quote_meta", 1, b_glob_quote_meta },
+    { "hex.decode", 1, b_hex_decode },
+    { "hex.encode", 1, b_hex_encode },
+    { "json.is_valid", 1, b_json_is_valid },
+    { "json.patch", 2, b_json_patch },
+    { "regex.find_n", 3, b_regex_find_n },
+    { "regex.split", 2, b_regex_split },
+    { "semver.compare", 2, b_semver_compare },
+    { "semver.is_valid", 1, b_semver_is_valid },
+    { "sprintf", 2, b_sprintf },
+    { "time.now_ns", 0, b_time_now_ns },
+    { "trace", 1, b_trace },
+    { "urlquery.decode", 1, b_urlquery_decode },
+    { "urlquery.encode", 1, b_urlquery_encode },
+    { "yaml.is_valid", 1, b_yaml_is_valid },
+    { "yaml.marshal", 1, b_yaml_marshal },
+    { "yaml.unmarshal", 1, b_yaml_unmarshal },
+};
+
+const opa_builtin_def *opa_builtin_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (strcmp(table[i].name, name) == 0)
+            return &table[i];
+    return NULL;
+}
