@@ -4,7 +4,12 @@
 # (tests/unit/test_http*.c) run in test-unit.
 E2E_TRANSPORT_POLICIES := pod-privileged sleeping
 
-test-e2e-transport: $(B)/policy-server $(E2E_TRANSPORT_POLICIES:%=$(B)/policies/%.raw.wasm)
+# raw-client sends requests byte for byte as the test writes them, in pieces.
+$(B)/tests/e2e/raw-client: $(B)/tests/e2e/transport/raw-client.o
+	$(CC) $(LDFLAGS) $< -lssl -lcrypto -o $@
+
+test-e2e-transport: $(B)/policy-server $(E2E_TRANSPORT_POLICIES:%=$(B)/policies/%.raw.wasm) \
+                    $(B)/tests/e2e/raw-client
 	@tests/e2e/transport/run.sh $(B)
 
 TEST_SUITES += test-e2e-transport

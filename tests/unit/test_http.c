@@ -1,8 +1,10 @@
 /*
  * test_http.c - the transport over plain HTTP on loopback, with the test
- * application of http_test.h: HTTP/1.1 keep-alive and pipelining, limits and
- * malformed requests, Expect, probe listener and readiness, a slow handler not
- * blocking others, timeouts against slow clients, h2c, and draining on stop.
+ * application of http_test.h: HTTP/1.1 keep-alive and pipelining, chunked
+ * bodies (one byte at a time, pipelined, at and over the limit), HEAD and 204
+ * on HTTP/1.1 and h2c, Host, limits and malformed requests, Expect, probe
+ * listener and readiness, a slow handler not blocking others, timeouts against
+ * slow clients, h2c, and draining on stop.
  */
 #include <pthread.h>
 

@@ -1,6 +1,7 @@
 /*
  * test_http_tls.c - the transport over TLS on loopback: certificate chains,
- * ALPN (h2 / http/1.1) with an in-process OpenSSL client, curl and nghttp,
+ * ALPN (h2 / http/1.1) with an in-process OpenSSL client, curl and nghttp, a
+ * chunked request one TLS record per byte with another pipelined after it,
  * mutual TLS with a comma-separated CA list, certificate hot reload (good and
  * bad new files) with a connection kept open across it, and start-up errors
  * naming the file.  Certificates come from tests/e2e/transport/make-certs.sh.
@@ -145,6 +146,44 @@ static void test_chain_alpn_keep_alive(void)
     CHECK(tls_open(&t, port, NULL, 0, NULL, NULL) == 0);
     CHECK_INT(tls_request(&t, "GET /echo HTTP/1.1\r\nHost: a\r\n\r\n"), 200);
     tls_close(&t);
+    http_server_free(s);
+}
+
+/* A chunked request one TLS record per byte (the server's reads end inside
+ * every piece of framing), a Content-Length one pipelined after it, then HEAD. */
+static void test_chunked_bytewise(void)
+{
+    http_server *s = start_tls(file("one.pem"), file("one.key"), NULL);
+    tls_client t;
+    CHECK(tls_open(&t, http_server_port(s, HTTP_LISTENER_API), "\x08http/1.1", 9, NULL, NULL) == 0);
+    static const char two[] = "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                              "4;x=y\r\nping\r\n2\r\n!!\r\n0\r\nT: t\r\n\r\n"
+                              "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\npong";
+    bool sent = true;
+    for (size_t i = 0; i < sizeof two - 1 && sent; i++) {
+        sent = SSL_write(t.ssl, two + i, 1) == 1;
+        struct timespec ts = { 0, 200000 };
+        nanosleep(&ts, NULL);
+    }
+    CHECK(sent);
+    size_t len = 0;
+    int count = 0;
+    while (count < 2 && len + 1 < sizeof buf) {
+        int n = SSL_read(t.ssl, buf + len, (int)(sizeof buf - 1 - len));
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+        buf[len] = 0;
+        complete_responses(buf, len, &count);
+    }
+    CHECK_INT(count, 2);
+    CHECK(strstr(buf, "POST /echo - 1 6\nping!!HTTP/1.1 200 OK\r\n") != NULL);
+    CHECK(strstr(buf, "POST /echo - 1 4\npong") != NULL);
+    CHECK_INT(tls_request(&t, "HEAD /echo HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"), 200);
+    CHECK(strstr(buf, "Content-Length: 16\r\n") != NULL);
+    CHECK(strlen(buf) >= 4 && strcmp(buf + strlen(buf) - 4, "\r\n\r\n") == 0);
+    tls_close(&t);
+    ERR_clear_error();
     http_server_free(s);
 }
 
@@ -382,6 +421,7 @@ int main(void)
         return 1;
     }
     test_chain_alpn_keep_alive();
+    test_chunked_bytewise();
     test_curl_and_nghttp();
     test_mutual_tls();
     test_hot_reload();
