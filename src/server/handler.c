@@ -74,9 +74,15 @@ static bool is_monitor(const loaded_policy *lp)
     return lp->entry->mode == POLICY_MODE_MONITOR;
 }
 
+/* Nobody can read the metrics without --enable-metrics: record none then. */
+static bool metrics_on(const evaluation *ev)
+{
+    return ev->w->metrics && ev->w->app->cfg->enable_metrics;
+}
+
 static void record_metrics(evaluation *ev)
 {
-    if (!ev->w->metrics)
+    if (!metrics_on(ev))
         return;
     const policy_response *r = &ev->resp;
     metrics_labels labels = {
@@ -151,7 +157,7 @@ static int evaluate(evaluation *ev)
     }
     if (ev->lp->init_error) {
         policy_response_reject(&ev->resp, ev->req->uid, ev->lp->init_error, 500);
-        if (ev->w->metrics)
+        if (metrics_on(ev))
             metrics_record_init_error(ev->w->metrics, ev->lp->entry->id, ev->lp->init_error);
         return 0;
     }
