@@ -6,7 +6,9 @@
  * moves the base and compiled code may keep it in a register across calls.
  * Accesses are bounds-checked explicitly by the interpreter; the reservation
  * is not a guard region.  A byte per 4 KiB granule records what was written
- * (wasm_mark_dirty), which is what a snapshot restore copies back.
+ * (wasm_mark_dirty), which is what a snapshot restore copies back.  That map
+ * is mapped on its own, like the memory, so that both can be given back to
+ * the kernel page by page (wasm_memory_release_pages).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,9 @@
 #define DEFAULT_MAX_PAGES 16384u
 
 static size_t granules_of(uint32_t pages) { return (size_t)pages << (16 - WASM_DIRTY_SHIFT); }
+
+/* One byte per granule, and one spare: wasm_mark_dirty may touch the byte past the end. */
+static size_t dirty_map_bytes(const wasm_memory *m) { return granules_of(m->max_pages) + 1; }
 
 /* Makes [0, bytes) accessible; pages above `committed` are fresh zeroes. */
 static int commit(wasm_memory *m, uint64_t bytes)
@@ -44,8 +49,9 @@ wasm_memory *wasm_memory_create(uint32_t pages, uint32_t max_pages, bool has_max
         return NULL;
     }
     m->base = base;
-    m->dirty = calloc(granules_of(max_pages) + 1, 1);
     m->max_pages = max_pages;
+    void *dirty = mmap(NULL, dirty_map_bytes(m), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    m->dirty = dirty == MAP_FAILED ? NULL : dirty;
     m->has_max = has_max;
     m->declared_max = declared_max;
     if (!m->dirty || commit(m, (uint64_t)pages * WASM_PAGE_SIZE) != 0) {
@@ -64,7 +70,7 @@ oom:
 void wasm_memory_destroy(wasm_memory *m)
 {
     if (m->base) munmap(m->base, m->reserved);
-    free(m->dirty);
+    if (m->dirty) munmap(m->dirty, dirty_map_bytes(m));
     m->base = NULL;
     m->dirty = NULL;
 }
@@ -85,6 +91,12 @@ void wasm_memory_free(wasm_memory *m)
     if (!m) return;
     wasm_memory_destroy(m);
     free(m);
+}
+
+int wasm_memory_release_pages(wasm_memory *m)
+{
+    if (m->committed && madvise(m->base, m->committed, MADV_DONTNEED) != 0) return -1;
+    return madvise(m->dirty, dirty_map_bytes(m), MADV_DONTNEED);
 }
 
 uint8_t *wasm_memory_data(const wasm_memory *m) { return m->base; }

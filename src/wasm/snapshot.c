@@ -11,11 +11,22 @@
  * memory size) is copied whole.  Function references that pointed into the
  * template instance are kept as function indices and translated to each
  * instance's own function records.
+ *
+ * The pool grows to the number of evaluations of one snapshot that ran at
+ * once, which can be as many as there are threads, but only as many as there
+ * are CPUs (at least two) can run at the same moment: the others were
+ * preempted while holding theirs.  So the pool keeps that many idle instances
+ * ready to run (warm); instances that come back beyond that give their
+ * memory's pages back to the kernel instead of being restored and wait on a
+ * cold list; taking one copies the image in again.  What idle instances keep
+ * resident then does not grow with the number of threads.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "instance.h"
 
@@ -52,7 +63,10 @@ struct wasm_snapshot {
     uint8_t *elem_dropped, *data_dropped;
 
     pthread_mutex_t lock;
-    wasm_instance *pool;
+    wasm_instance *warm;             /* idle, memory as the image: ready to run */
+    wasm_instance *cold;             /* idle, memory given back: refilled when taken */
+    _Atomic uint32_t nwarm;          /* length of `warm`; written under lock */
+    uint32_t max_warm;
 };
 
 /* ---- capture ------------------------------------------------------------- */
@@ -156,6 +170,8 @@ wasm_snapshot *wasm_snapshot_take(wasm_instance *t, wasm_error *err)
     if (!s) goto oom;
     s->module = m;
     s->limits = t->limits;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    s->max_warm = cpus > 2 ? (uint32_t)cpus : 2;
     pthread_mutex_init(&s->lock, NULL);
     if (capture(s, t) < 0) {
         wasm_snapshot_free(s);
@@ -306,31 +322,125 @@ static void keep_pristine_tables(const wasm_snapshot *s, wasm_instance *inst)
     }
 }
 
+/* ---- the interpreter's stacks, one pair per thread ------------------------------ */
+
+/*
+ * The value stack and the call frames (allocated by the interpreter on an
+ * instance's first call) are only needed while an instance runs.  A released
+ * instance leaves them to its thread, and the next instance that thread takes
+ * runs on them: a thread keeps one pair instead of every pooled instance
+ * keeping its own.  Slots are never read before the interpreter writes them,
+ * as on an instance's own stacks across calls.
+ */
+typedef struct thread_stacks {
+    uint64_t *stack;
+    void *frames;
+    wasm_limits limits;              /* the sizes they were allocated for */
+    bool registered;                 /* the key's destructor will free them */
+} thread_stacks;
+
+static _Thread_local thread_stacks parked;
+static pthread_key_t parked_key;
+static pthread_once_t parked_once = PTHREAD_ONCE_INIT;
+
+static void free_parked(void *p)
+{
+    thread_stacks *t = p;
+    free(t->stack);
+    free(t->frames);
+    t->stack = t->frames = NULL;
+}
+
+static void make_parked_key(void) { pthread_key_create(&parked_key, free_parked); }
+
+/* An instance released on this thread leaves its stacks here, if the place is free. */
+static void park_stacks(wasm_instance *inst)
+{
+    if (!inst->stack || !inst->frames || parked.stack) return;
+    if (!parked.registered) {
+        pthread_once(&parked_once, make_parked_key);
+        parked.registered = pthread_setspecific(parked_key, &parked) == 0;
+        if (!parked.registered) return;
+    }
+    parked = (thread_stacks){ inst->stack, inst->frames, inst->limits, true };
+    inst->stack = NULL;
+    inst->frames = NULL;
+}
+
+/* An instance taken on this thread runs on the parked stacks when they fit. */
+static void take_parked_stacks(wasm_instance *inst)
+{
+    if (inst->stack || inst->frames || !parked.stack ||
+        parked.limits.value_stack_slots != inst->limits.value_stack_slots ||
+        parked.limits.max_call_depth != inst->limits.max_call_depth)
+        return;
+    inst->stack = parked.stack;
+    inst->frames = parked.frames;
+    parked.stack = parked.frames = NULL;
+}
+
+/* ---- the pool -------------------------------------------------------------------- */
+
+/* Pops the head of *list; the caller holds the lock. */
+static wasm_instance *pop(wasm_instance **list)
+{
+    wasm_instance *inst = *list;
+    if (inst) *list = inst->pool_next;
+    return inst;
+}
+
 wasm_instance *wasm_snapshot_instantiate(wasm_snapshot *s, wasm_error *err)
 {
     pthread_mutex_lock(&s->lock);
-    wasm_instance *inst = s->pool;
-    if (inst) s->pool = inst->pool_next;
+    wasm_instance *inst = pop(&s->warm), *cold = NULL;
+    if (inst) atomic_store_explicit(&s->nwarm, s->nwarm - 1, memory_order_relaxed);
+    else cold = inst = pop(&s->cold);
     pthread_mutex_unlock(&s->lock);
     if (inst) {
         inst->pool_next = NULL;
-        return inst;
+        if (cold && cold->own_mem) memcpy(cold->own_mem->base, s->image, s->image_len);
+    } else {
+        inst = create_instance(s, err);
+        if (!inst) return NULL;
+        restore_state(s, inst);
+        keep_pristine_tables(s, inst);
     }
-    inst = create_instance(s, err);
-    if (inst) restore_state(s, inst);
-    if (inst) keep_pristine_tables(s, inst);
+    take_parked_stacks(inst);
     return inst;
+}
+
+/*
+ * Instead of a restore: every page of the memory and of its dirty map goes
+ * back to the kernel and reads as zero until the image is copied in again.
+ * -1 when madvise fails (the memory is unchanged then).
+ */
+static int give_back_memory(const wasm_snapshot *s, wasm_memory *mem)
+{
+    if (wasm_memory_release_pages(mem) < 0) return -1;
+    mem->pages = mem->peak_pages = s->pages;
+    mem->size = (uint64_t)s->pages * WASM_PAGE_SIZE;
+    return 0;
 }
 
 /* Called by wasm_instance_free: reset now, so pooled instances hold no guest data. */
 void wasm_snapshot_release(wasm_instance *inst)
 {
     wasm_snapshot *s = inst->pool_owner;
-    if (inst->own_mem) restore_memory(s, inst->own_mem);
+    /* Read without the lock: a race only lets the warm list overshoot by one. */
+    bool warm = atomic_load_explicit(&s->nwarm, memory_order_relaxed) < s->max_warm;
+    if (inst->own_mem && !warm && give_back_memory(s, inst->own_mem) < 0) warm = true;
+    if (inst->own_mem && warm) restore_memory(s, inst->own_mem);
     restore_state(s, inst);
+    park_stacks(inst);
     pthread_mutex_lock(&s->lock);
-    inst->pool_next = s->pool;
-    s->pool = inst;
+    if (warm) {
+        inst->pool_next = s->warm;
+        s->warm = inst;
+        atomic_store_explicit(&s->nwarm, s->nwarm + 1, memory_order_relaxed);
+    } else {
+        inst->pool_next = s->cold;
+        s->cold = inst;
+    }
     pthread_mutex_unlock(&s->lock);
 }
 
@@ -344,11 +454,8 @@ void wasm_snapshot_free(wasm_snapshot *s)
 {
     if (!s) return;
     const wasm_module *m = s->module;
-    while (s->pool) {
-        wasm_instance *inst = s->pool;
-        s->pool = inst->pool_next;
+    for (wasm_instance *inst; (inst = pop(&s->warm)) || (inst = pop(&s->cold));)
         wasm_instance_destroy(inst);
-    }
     if (s->tables)
         for (uint32_t i = 0; i < m->ntables - m->ntable_imports; i++) free_values(&s->tables[i]);
     free_values(&s->globals);

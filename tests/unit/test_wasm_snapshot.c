@@ -5,7 +5,10 @@
  * instances of one snapshot run on several threads at once.
  */
 #include <pthread.h>
+#include <stdlib.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "wasm.h"
 #include "test.h"
@@ -207,6 +210,100 @@ static void test_nested_snapshot(wasm_module *m)
     wasm_snapshot_free(s1);
 }
 
+/* Resident pages of [base, base + len), by mincore. */
+static size_t resident_pages(const uint8_t *base, size_t len)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), n = (len + page - 1) / page, count = 0;
+    unsigned char vec[256];
+    if (n > sizeof vec || mincore((void *)base, len, vec) != 0) return (size_t)-1;
+    for (size_t i = 0; i < n; i++) count += vec[i] & 1;
+    return count;
+}
+
+/*
+ * More instances in use at once than the pool keeps warm (one per CPU, at
+ * least two): the surplus gives its memory back when freed, and comes back
+ * fresh, twice over (the second time after a restore of a refilled memory).
+ */
+static void test_surplus_given_back(wasm_module *m)
+{
+    wasm_error err = {0};
+    wasm_instance *t = wasm_instantiate(m, NULL, NULL, &err);
+    if (t) call1(t, "poke", 100, 'X', NULL), call1(t, "setg", 5, 0, NULL);
+    wasm_snapshot *s = t ? wasm_snapshot_take(t, &err) : NULL;
+    wasm_instance_free(t);
+    CHECK(s != NULL);
+    if (!s) return;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    int warm = cpus > 2 ? (int)cpus : 2, n = warm + 3;
+    wasm_instance **inst = calloc((size_t)n, sizeof *inst);
+    const uint8_t **base = calloc((size_t)n, sizeof *base);
+    for (int round = 0; round < 2 && inst && base; round++) {
+        for (int i = 0; i < n; i++) {
+            inst[i] = wasm_snapshot_instantiate(s, &err);
+            CHECK(inst[i] != NULL);
+            if (!inst[i]) return;
+            check_fresh(inst[i]);
+            scribble(inst[i]);
+            base[i] = wasm_memory_data(wasm_instance_memory(inst[i]));
+        }
+        for (int i = 0; i < n; i++) wasm_instance_free(inst[i]);
+        int cold = 0;
+        for (int i = 0; i < n; i++) {
+            size_t pages = resident_pages(base[i], 6 * 65536);
+            cold += pages == 0;
+            if (i < warm) CHECK(pages > 0 && pages != (size_t)-1);   /* the image stays */
+        }
+        CHECK_INT(cold, n - warm);
+    }
+    free(inst);
+    free(base);
+    wasm_snapshot_free(s);
+}
+
+/* Stacks a thread keeps from a released instance serve only instances with the
+ * same limits.  On a thread of its own, whose place for stacks starts empty. */
+static void *stack_limits(void *unused)
+{
+    wasm_module *m = load_wat("(module (memory 1) (func $rec (export \"rec\") (param i32) (result i32)"
+                              " (if (result i32) (local.get 0)"
+                              "  (then (i32.add (call $rec (i32.sub (local.get 0) (i32.const 1))) (i32.const 1)))"
+                              "  (else (i32.const 0)))))");
+    wasm_limits small = { .max_call_depth = 50, .value_stack_slots = 512 };
+    wasm_error err = {0};
+    wasm_instance *ts = m ? wasm_instantiate(m, NULL, &small, &err) : NULL;
+    wasm_instance *td = m ? wasm_instantiate(m, NULL, NULL, &err) : NULL;
+    wasm_snapshot *ss = ts ? wasm_snapshot_take(ts, &err) : NULL, *sd = td ? wasm_snapshot_take(td, &err) : NULL;
+    CHECK(ss != NULL && sd != NULL);
+    if (ss && sd) {
+        for (int i = 0; i < 3; i++) {
+            wasm_trap trap;
+            wasm_instance *a = wasm_snapshot_instantiate(ss, &err);
+            CHECK_INT(call1(a, "rec", 10, 0, &trap), 10);
+            call1(a, "rec", 1000, 0, &trap);
+            CHECK_INT(trap, WASM_TRAP_STACK_EXHAUSTED);     /* its own limits */
+            wasm_instance_free(a);                               /* leaves small stacks to the thread */
+            wasm_instance *b = wasm_snapshot_instantiate(sd, &err);
+            CHECK_INT(call1(b, "rec", 5000, 0, &trap), 5000);    /* not on the small ones */
+            CHECK_INT(trap, WASM_OK);
+            wasm_instance_free(b);
+        }
+    }
+    wasm_snapshot_free(ss);
+    wasm_snapshot_free(sd);
+    wasm_instance_free(ts);
+    wasm_instance_free(td);
+    wasm_module_free(m);
+    return NULL;
+}
+
+static void test_stack_limits(void)
+{
+    pthread_t th;
+    CHECK(pthread_create(&th, NULL, stack_limits, NULL) == 0);
+    pthread_join(th, NULL);
+}
+
 typedef struct worker {
     wasm_snapshot *snapshot;
     int id, errors;
@@ -359,6 +456,8 @@ int main(void)
     test_isolation(m);
     test_threads(m);
     test_release_growth(m);
+    test_surplus_given_back(m);
+    test_stack_limits();
     test_nested_snapshot(m);
     test_imported_memory();
     test_host_funcref();
