@@ -249,6 +249,12 @@ typedef struct policy_response {
  */
 int policy_validate(const policy *p, json_arena *a, const json_value *request,
                     const char *request_text, size_t request_text_len, policy_response *out);
+/* policy_validate() of a document that came through the raw endpoint
+ * (/validate_raw): the same, except that a Gatekeeper policy refuses it with
+ * "internal server error: Gatekeeper does not support raw validation requests"
+ * (spec §2.6). */
+int policy_validate_raw(const policy *p, json_arena *a, const json_value *request,
+                        const char *request_text, size_t request_text_len, policy_response *out);
 
 /* Fills `r` with a rejection {uid, allowed:false, status:{message, code}}; code 0 = no code. */
 void policy_response_reject(policy_response *r, const char *uid, const char *message, int code);

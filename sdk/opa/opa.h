@@ -30,13 +30,12 @@
 typedef kw_val (*opa_eval_fn)(kw_val input, kw_val data);
 
 /* Defined by OPA_POLICY. */
-extern const char opa_sdk_entrypoint[];
-extern const char opa_sdk_builtins[];
+extern const char *const opa_sdk_entrypoint, *const opa_sdk_builtins;
 kw_val opa_sdk_eval(kw_val input, kw_val data);
 
 #define OPA_POLICY(entrypoint, builtins_json, eval_fn)                        \
-    const char opa_sdk_entrypoint[] = entrypoint;                            \
-    const char opa_sdk_builtins[] = builtins_json;                           \
+    const char *const opa_sdk_entrypoint = entrypoint;                       \
+    const char *const opa_sdk_builtins = builtins_json;                      \
     kw_val opa_sdk_eval(kw_val input, kw_val data) { return eval_fn(input, data); }
 
 /* Calls host builtin `id` with 0 to 4 JSON arguments; its JSON result. */

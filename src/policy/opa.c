@@ -557,8 +557,10 @@ static int reject_500(policy_response *out, json_arena *a, const char *prefix, c
 int opa_validate(const policy *p, json_arena *a, const json_value *request, const char *request_text,
                  size_t request_text_len, policy_response *out)
 {
-    if (p->module->mode == POLICY_EXEC_GATEKEEPER && p->raw)
-        return reject_500(out, a, "internal server error: ", "Gatekeeper does not support raw validation requests");
+    if (p->module->mode == POLICY_EXEC_GATEKEEPER && p->raw) {
+        policy_response_reject(out, out->uid, OPA_MSG_GATEKEEPER_RAW, 500);
+        return 0;
+    }
     size_t req_len = request_text_len, data_len, input_len;
     const char *req = request_text_of(a, request, request_text, &req_len);
     const char *input = req ? build_input(p, a, req, req_len, &input_len) : NULL;

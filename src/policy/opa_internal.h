@@ -13,6 +13,8 @@
 
 #include "internal.h"
 
+#define OPA_MSG_GATEKEEPER_RAW "internal server error: Gatekeeper does not support raw validation requests"
+
 /* The builtins a host function may run: what they need besides their arguments. */
 typedef struct opa_builtin_env {
     json_arena *arena;               /* results and scratch */

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "opa_internal.h"
 
 void eval_ctx_init(eval_ctx *e, policy_runtime *rt, const policy *p, json_arena *a)
 {
@@ -149,4 +149,15 @@ void policy_run(eval_ctx *e, const policy *p, bool settings_op, const char *inpu
         wasi_policy_run(e, m, p->timeout_ns, settings_op ? "validate-settings" : "validate", input, len, out);
     else
         wapc_run(e, m, p->timeout_ns, settings_op ? "validate_settings" : "validate", input, len, out);
+}
+
+int policy_validate_raw(const policy *p, json_arena *a, const json_value *request,
+                        const char *request_text, size_t request_text_len, policy_response *out)
+{
+    if (p->module->mode != POLICY_EXEC_GATEKEEPER)
+        return policy_validate(p, a, request, request_text, request_text_len, out);
+    memset(out, 0, sizeof *out);
+    const char *uid = request ? json_get_string(request, "uid") : NULL;
+    policy_response_reject(out, uid ? uid : "", OPA_MSG_GATEKEEPER_RAW, 500);
+    return 0;
 }

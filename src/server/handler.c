@@ -123,6 +123,8 @@ static int run_policy(evaluation *ev)
     uint64_t start = now_ns();
     int rc = ev->lp->entry->is_group
                  ? group_evaluate(ev->lp, a, ev->req->request, text, len, ev->req->uid, &ev->resp)
+                 : ev->origin == ORIGIN_RAW   /* Gatekeeper refuses raw requests (spec §2.6) */
+                 ? policy_validate_raw(ev->lp->single, a, ev->req->request, text, len, &ev->resp)
                  : policy_validate(ev->lp->single, a, ev->req->request, text, len, &ev->resp);
     ev->latency_ms = (now_ns() - start) / 1000000u;
     return rc;
