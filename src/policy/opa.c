@@ -22,6 +22,9 @@
 
 #define OPA_MEMORY_PAGES 5u
 #define OPA_MAX_BUILTIN_ID 4096u
+/* Host -> guest -> host recursion through builtins costs C stack on the
+ * evaluating thread; no honest module nests builtin calls at all. */
+#define OPA_MAX_NESTING 4
 
 /* The exports the host calls; all take and return i32 only. */
 enum opa_export {
@@ -55,6 +58,7 @@ typedef struct opa_run {
     wasm_instance *inst;
     wasm_funcinst *fn[X_COUNT];
     const char *failure;             /* why the run failed (arena), NULL while it has not */
+    int nesting;                     /* builtin calls in progress (a guest may call one from opa_json_dump) */
     wasm_trap trap;                  /* the trap of a failed guest call, WASM_OK for a host-side failure */
 } opa_run;
 
@@ -242,13 +246,28 @@ static wasm_trap opa_println(wasm_instance *inst, void *env, const uint64_t *arg
     return WASM_OK;
 }
 
-/* opa_builtinN(id, ctx, a1..aN): pull the arguments, run the host's
- * implementation, push the result and answer its address. */
+static wasm_trap run_builtin(opa_run *r, const uint64_t *args, uint32_t n, uint64_t *results);
+
+/* opa_builtinN(id, ctx, a1..aN) */
 static wasm_trap builtin_call(wasm_instance *inst, const uint64_t *args, uint32_t n, uint64_t *results)
 {
     opa_run *r = run_of(inst);
     if (!r)
         return host_trap(inst, "Rego builtin called outside of an evaluation");
+    if (r->nesting >= OPA_MAX_NESTING) {
+        run_fail(r, "Rego builtin calls nested more than %d deep (a builtin called while the host reads an "
+                 "argument)", OPA_MAX_NESTING);
+        return run_trap(r);
+    }
+    r->nesting++;
+    wasm_trap t = run_builtin(r, args, n, results);
+    r->nesting--;
+    return t;
+}
+
+/* Pulls the arguments, runs the host's implementation, pushes the result and answers its address. */
+static wasm_trap run_builtin(opa_run *r, const uint64_t *args, uint32_t n, uint64_t *results)
+{
     uint32_t id = (uint32_t)args[0];
     const opa_builtin_def *def = id < r->om->n_builtins ? r->om->builtins[id] : NULL;
     if (!def) {

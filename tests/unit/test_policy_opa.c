@@ -286,6 +286,16 @@ static void test_wat_builtins(policy_runtime *rt)
     HAS(eval_wat(rt, &(wat_guest){ .builtins = listed, .eval = "i32.const 2 i32.const 0 i32.const 4100 i32.const "
                                    "4140 call $b2 drop" }, GK),
         "\"internal server error: semver.compare: operand 2 is not a valid semantic version\"");
+    /* a guest whose opa_json_dump calls a builtin (of the argument being read) again and again */
+    HAS(eval_wat(rt, &(wat_guest){ .builtins = listed,
+                                   .replace = "(func (export \"opa_json_dump\") (param i32) (result i32) local.get 0)",
+                                   .with = "(global $deep (mut i32) (i32.const 0)) "
+                                           "(func (export \"opa_json_dump\") (param i32) (result i32) "
+                                           "global.get $deep if i32.const 1 i32.const 0 local.get 0 call $b1 drop end "
+                                           "local.get 0)",
+                                   .eval = "i32.const 1 global.set $deep i32.const 1 i32.const 0 i32.const 4100 "
+                                           "call $b1 drop" }, GK),
+        "\"internal server error: Rego builtin calls nested more than 4 deep");
     /* a builtin called before the evaluation (from a start function) is refused, not a crash */
     HAS(eval_wat(rt, &(wat_guest){ .builtins = listed, .extra = "(func $s i32.const 0 i32.const 0 call $b0 drop) "
                                    "(start $s)" }, GK),
