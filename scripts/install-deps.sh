@@ -12,8 +12,8 @@ PACKAGES="
   rustc cargo libstd-rust-dev-wasm32 librust-serde-dev librust-serde-derive-dev librust-serde-json-dev
 "
 # rustc ... serde-json: test-compat builds a Rust waPC policy offline (tests/compat/).
-# Only for `make bench` (plots, load generator): gnuplot-nox wrk
-[ "${WITH_BENCH:-0}" = 1 ] && PACKAGES="$PACKAGES gnuplot-nox wrk"
+# Only for `make bench` (plots, load generator, callgrind counts): gnuplot-nox wrk valgrind
+[ "${WITH_BENCH:-0}" = 1 ] && PACKAGES="$PACKAGES gnuplot-nox wrk valgrind"
 
 missing=""
 for p in $PACKAGES; do
