@@ -1,11 +1,13 @@
 /*
  * opa.c - the OPA Wasm ABI (guest side) for C policies: see opa.h.
  *
- * A value's address points at its JSON text, NUL-terminated, so opa_json_dump
- * is the identity.  The heap is one bump pointer over linear memory from
- * __heap_base: opa_malloc and kw_alloc take from it, opa_heap_ptr_set moves it
- * back (the host does so before each evaluation; a fresh instance from the
- * snapshot starts there anyway).
+ * A value's address points at its JSON text, NUL-terminated, with the text's
+ * length in the 4 bytes before it, so opa_json_dump is the identity.
+ * opa_malloc makes room for both: the host's bytes become a value in place
+ * (opa_json_parse copies nothing).  The heap is one bump pointer over linear
+ * memory from __heap_base: opa_malloc and kw_alloc take from it,
+ * opa_heap_ptr_set moves it back (the host does so before each evaluation; a
+ * fresh instance from the snapshot starts there anyway).
  */
 #include "opa.h"
 #include "arena.h"
@@ -64,7 +66,16 @@ char *kw_strndup(const char *s, size_t n)
 void kw_arena_reset(void) { json_memo_forget(); }
 void kw_arena_keep(void) {}
 
-EXPORT("opa_malloc") void *opa_malloc(uint32_t len) { return kw_alloc_uninit(len); }
+/* Room for `len` bytes of text, its length before it and a NUL after it. */
+static char *value_space(uint32_t len)
+{
+    char *p = (char *)kw_alloc_uninit((size_t)len + 5) + 4;
+    memcpy(p - 4, &len, 4);
+    p[len] = '\0';
+    return p;
+}
+
+EXPORT("opa_malloc") void *opa_malloc(uint32_t len) { return value_space(len); }
 EXPORT("opa_heap_ptr_get") uint32_t opa_heap_ptr_get(void) { return (uint32_t)heap_top; }
 
 EXPORT("opa_heap_ptr_set") void opa_heap_ptr_set(uint32_t addr)
@@ -75,24 +86,34 @@ EXPORT("opa_heap_ptr_set") void opa_heap_ptr_set(uint32_t addr)
 
 /* ---- values ------------------------------------------------------------- */
 
-/* A value: a NUL-terminated copy of its JSON text. */
+/* A value: a copy of its JSON text. */
 static const char *make_value(kw_val v)
 {
-    return kw_strndup(v.p, v.n);
+    char *p = value_space((uint32_t)v.n);
+    if (v.n)
+        memcpy(p, v.p, v.n);
+    return p;
 }
 
 static kw_val view(const char *value)
 {
-    return value ? kw_view(value, strlen(value)) : KW_NONE;
+    uint32_t len = 0;
+    if (value)
+        memcpy(&len, value - 4, 4);
+    return value ? kw_view(value, len) : KW_NONE;
 }
 
-EXPORT("opa_json_parse") const char *opa_json_parse(const char *text, uint32_t len)
+/* The text the host wrote into opa_malloc(len) space, as a value in place.
+ * Only its outer shape is checked (kw_view): the host writes JSON it produced
+ * itself, and the kw_val reader is safe on any bytes anyway. */
+EXPORT("opa_json_parse") const char *opa_json_parse(char *text, uint32_t len)
 {
-    kw_val v;
-    char err[64];
-    if (kw_parse(text, len, &v, err, sizeof err) < 0)
+    kw_val v = kw_view(text, len);
+    if (!kw_present(v))
         return NULL;
-    return make_value(v);
+    uint32_t room;
+    memcpy(&room, text - 4, 4);
+    return room == len ? text : make_value(v);    /* not opa_malloc'd space of that size: copied */
 }
 
 EXPORT("opa_json_dump") const char *opa_json_dump(const char *value) { return value; }
