@@ -105,6 +105,24 @@ const char *http_reason(int status)
     }
 }
 
+/* RFC 9110 6.6.1: an origin server with a clock sends Date.  IMF-fixdate
+ * ("Sun, 06 Nov 1994 08:49:37 GMT"), in English whatever the locale. */
+const char *http_date(http_server *s)
+{
+    static const char days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+    static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+    time_t now = time(NULL);
+    if (now != s->date_at) {
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        snprintf(s->date, sizeof s->date, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday],
+                 tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        s->date_at = now;
+    }
+    return s->date;
+}
+
 void error_body(json_buf *b, int status, const char *message)
 {
     json_buf_reset(b);

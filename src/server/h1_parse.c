@@ -346,7 +346,8 @@ enum {
     CH_DATA_CR,       /* the CRLF after the data */
     CH_DATA_LF,
     CH_TRAILER_START, /* a trailer line, or the final CRLF */
-    CH_TRAILER,       /* in a trailer line, up to CR */
+    CH_TRAILER_NAME,  /* a trailer's name, up to its colon */
+    CH_TRAILER,       /* a trailer's value, up to CR */
     CH_TRAILER_LF,
     CH_END_LF,        /* the final LF */
     CH_DONE,
@@ -366,17 +367,22 @@ static int hex_value(unsigned char ch)
     return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
 }
 
-/* A byte of a trailer line (the lines are read and dropped). */
+/* A byte of a trailer line, "name: value" (checked, then dropped). */
 static int trailer_byte(h1_chunked *d, unsigned char ch)
 {
-    if (ch == '\r') {
-        d->state = CH_TRAILER_LF;
-        return 0;
-    }
-    if (is_ctl(ch))
-        return chunk_error(d, 400, "control character in the trailers");
     if (++d->framing > H1_MAX_CHUNK_FRAMING)
         return chunk_error(d, 431, "trailers too large");
+    if (d->state == CH_TRAILER_NAME) {
+        if (ch == ':')
+            d->state = CH_TRAILER;
+        else if (!is_tchar((char)ch))
+            return chunk_error(d, 400, "malformed trailer line");
+        return 0;
+    }
+    if (ch == '\r')
+        d->state = CH_TRAILER_LF;
+    else if (is_ctl(ch))
+        return chunk_error(d, 400, "control character in the trailers");
     return 0;
 }
 
@@ -437,8 +443,11 @@ static int chunk_framing_byte(h1_chunked *d, unsigned char ch, size_t max_body)
         }
         if (ch == ' ' || ch == '\t')
             return chunk_error(d, 400, "obsolete line folding in the trailers");
-        d->state = CH_TRAILER;
+        if (!is_tchar((char)ch))
+            return chunk_error(d, 400, "malformed trailer line");
+        d->state = CH_TRAILER_NAME;
         return trailer_byte(d, ch);
+    case CH_TRAILER_NAME:
     case CH_TRAILER:
         return trailer_byte(d, ch);
     case CH_TRAILER_LF:

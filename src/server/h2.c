@@ -102,6 +102,7 @@ static void respond(conn *c, h2_stream *st)
     nghttp2_nv nva[] = {
         NV(":status", status),
         NV("content-type", r->content_type ? r->content_type : "application/json"),
+        NV("date", http_date(c->srv)),
         NV("content-length", length),       /* last: left out of a 204 */
     };
     nghttp2_data_provider body = { .source.ptr = st, .read_callback = read_body };

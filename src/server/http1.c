@@ -47,7 +47,7 @@ static void write_response(conn *c, int status, const char *content_type, const 
     if (!content_type)
         content_type = "application/json";
     size_t ctype_len = strlen(content_type), reason_len = strlen(reason);
-    size_t most = 128 + reason_len + ctype_len + (send_body ? body->len : 0);
+    size_t most = 192 + reason_len + ctype_len + (send_body ? body->len : 0);
     if (iobuf_reserve(&c->out, most) < 0) {
         c->closing = true;                   /* out of memory: give up on this client */
         c->out.off = c->out.len = 0;
@@ -58,6 +58,8 @@ static void write_response(conn *c, int status, const char *content_type, const 
     p = put_uint(p, (size_t)status);
     *p++ = ' ';
     p = put(p, reason, reason_len);
+    p = PUT(p, "\r\nDate: ");
+    p = put(p, http_date(c->srv), HTTP_DATE_LEN);
     p = PUT(p, "\r\nContent-Type: ");
     p = put(p, content_type, ctype_len);
     if (!no_content) {

@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <nghttp2/nghttp2.h>
 #include <openssl/ssl.h>
@@ -120,6 +121,8 @@ struct http_server {
     uint64_t accept_paused_until_ms; /* out of descriptors; 0: accepting */
     uint64_t last_traffic_ms;      /* last loop iteration with events */
     bool traffic_since_trim;       /* malloc_trim is due once quiet */
+    char date[32];                 /* the Date header's value, made once a second (http_date) */
+    time_t date_at;                /* the second it was made for */
     conn *conns;                   /* every connection not yet freed */
     conn *graveyard;               /* closed, to free once nothing references them */
     int n_conns;
@@ -142,6 +145,8 @@ void conn_begin_drain(conn *c);
 bool conn_dispatch(conn *c, http_job *job);
 void conn_reap(http_server *s);                 /* frees the graveyard */
 const char *http_reason(int status);
+#define HTTP_DATE_LEN 29                        /* "Sun, 06 Nov 1994 08:49:37 GMT" */
+const char *http_date(http_server *s);          /* now, IMF-fixdate; I/O thread */
 void error_body(json_buf *b, int status, const char *message);
 
 /* http1.c */

@@ -193,6 +193,21 @@ static inline bool peer_closed(int fd, int timeout_ms)
     }
 }
 
+/* The response's `name` header (e.g. "\r\nDate: ", "date: ") holds an
+ * IMF-fixdate within 5 s of now. */
+static inline bool date_is_now(const char *response, const char *name)
+{
+    const char *at = strstr(response, name);
+    struct tm tm = { 0 };
+    if (!at)
+        return false;
+    const char *end = strptime(at + strlen(name), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    if (!end || (*end != '\r' && *end != '\n'))
+        return false;
+    long skew = (long)(timegm(&tm) - time(NULL));
+    return skew > -5 && skew < 5;
+}
+
 static int status_of(const char *response)
 {
     return strncmp(response, "HTTP/1.1 ", 9) == 0 ? atoi(response + 9) : -1;

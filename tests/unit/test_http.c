@@ -31,6 +31,7 @@ static void test_basic_and_keep_alive(void)
 
     CHECK_INT(one_request(port, "GET /echo?x=1 HTTP/1.1\r\nHost: a\r\n\r\n", buf, sizeof buf), 200);
     CHECK(strstr(buf, "Content-Type: text/plain\r\n") != NULL);
+    CHECK(date_is_now(buf, "\r\nDate: "));
     CHECK(strstr(buf, "\r\n\r\nGET /echo - 1 0\n") != NULL);
 
     /* three requests, one connection */
@@ -289,6 +290,7 @@ static void test_head_host_and_no_content(void)
     snprintf(cmd, sizeof cmd, "nghttp -nv -H ':method: HEAD' http://127.0.0.1:%d/echo 2>&1", port);
     CHECK_INT(run_capture(cmd, buf, sizeof buf), 0);
     CHECK(strstr(buf, "content-length: 16") != NULL);      /* "GET /echo - 2 0\n" */
+    CHECK(date_is_now(buf, "date: "));
     CHECK(strstr(buf, "recv HEADERS frame") != NULL && strstr(buf, "; END_STREAM | END_HEADERS") != NULL);
     CHECK(strstr(buf, "recv DATA frame") == NULL);
     snprintf(cmd, sizeof cmd, "nghttp -nv http://127.0.0.1:%d/status/204 2>&1", port);

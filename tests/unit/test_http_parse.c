@@ -294,6 +294,10 @@ static void test_chunked(void)
     CHUNKED_BAD("0\r\nA: b\r\n folded\r\n\r\n", 100, 400);
     CHUNKED_BAD("0\r\nA: b\nC: d\r\n\r\n", 100, 400);
     CHUNKED_BAD("0\r\nA: b\x01\r\n\r\n", 100, 400);
+    CHUNKED_BAD("0\r\nNo colon\r\n\r\n", 100, 400);     /* trailers are fields */
+    CHUNKED_BAD("0\r\nNoColon\r\n\r\n", 100, 400);
+    CHUNKED_BAD("0\r\n: v\r\n\r\n", 100, 400);
+    CHUNKED_BAD("0\r\nA : v\r\n\r\n", 100, 400);
 
     /* extensions and trailers are bounded */
     size_t big = H1_MAX_CHUNK_FRAMING + 100;
