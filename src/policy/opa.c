@@ -248,9 +248,10 @@ static wasm_trap opa_println(wasm_instance *inst, void *env, const uint64_t *arg
 
 static wasm_trap run_builtin(opa_run *r, const uint64_t *args, uint32_t n, uint64_t *results);
 
-/* opa_builtinN(id, ctx, a1..aN) */
-static wasm_trap builtin_call(wasm_instance *inst, const uint64_t *args, uint32_t n, uint64_t *results)
+/* opa_builtinN(id, ctx, a1..aN): the five imports share this function, `env` is N. */
+static wasm_trap opa_builtin(wasm_instance *inst, void *env, const uint64_t *args, uint64_t *results)
 {
+    uint32_t n = (uint32_t)(uintptr_t)env;
     opa_run *r = run_of(inst);
     if (!r)
         return host_trap(inst, "Rego builtin called outside of an evaluation");
@@ -304,12 +305,6 @@ static wasm_trap run_builtin(opa_run *r, const uint64_t *args, uint32_t n, uint6
     return WASM_OK;
 }
 
-static wasm_trap opa_builtin0(wasm_instance *i, void *env, const uint64_t *a, uint64_t *res) { return builtin_call(i, a, 0, res); }
-static wasm_trap opa_builtin1(wasm_instance *i, void *env, const uint64_t *a, uint64_t *res) { return builtin_call(i, a, 1, res); }
-static wasm_trap opa_builtin2(wasm_instance *i, void *env, const uint64_t *a, uint64_t *res) { return builtin_call(i, a, 2, res); }
-static wasm_trap opa_builtin3(wasm_instance *i, void *env, const uint64_t *a, uint64_t *res) { return builtin_call(i, a, 3, res); }
-static wasm_trap opa_builtin4(wasm_instance *i, void *env, const uint64_t *a, uint64_t *res) { return builtin_call(i, a, 4, res); }
-
 static int define_imports(struct opa_module *om, char *err, size_t errlen)
 {
     static const wasm_valtype i32x6[6] = { WASM_I32, WASM_I32, WASM_I32, WASM_I32, WASM_I32, WASM_I32 };
@@ -317,11 +312,12 @@ static int define_imports(struct opa_module *om, char *err, size_t errlen)
         const char *name;
         uint32_t nparams, nresults;
         wasm_host_fn fn;
+        uintptr_t env;
     } imports[] = {
-        { "opa_abort", 1, 0, opa_abort },       { "opa_println", 1, 0, opa_println },
-        { "opa_builtin0", 2, 1, opa_builtin0 }, { "opa_builtin1", 3, 1, opa_builtin1 },
-        { "opa_builtin2", 4, 1, opa_builtin2 }, { "opa_builtin3", 5, 1, opa_builtin3 },
-        { "opa_builtin4", 6, 1, opa_builtin4 },
+        { "opa_abort", 1, 0, opa_abort, 0 },      { "opa_println", 1, 0, opa_println, 0 },
+        { "opa_builtin0", 2, 1, opa_builtin, 0 }, { "opa_builtin1", 3, 1, opa_builtin, 1 },
+        { "opa_builtin2", 4, 1, opa_builtin, 2 }, { "opa_builtin3", 5, 1, opa_builtin, 3 },
+        { "opa_builtin4", 6, 1, opa_builtin, 4 },
     };
     wasm_error werr = { { 0 }, WASM_OK };
     om->linker = wasm_linker_new();
@@ -332,7 +328,7 @@ static int define_imports(struct opa_module *om, char *err, size_t errlen)
     }
     for (size_t i = 0; i < sizeof imports / sizeof imports[0]; i++)
         if (wasm_linker_define_func(om->linker, "env", imports[i].name, i32x6, imports[i].nparams, i32x6,
-                                    imports[i].nresults, imports[i].fn, NULL) < 0) {
+                                    imports[i].nresults, imports[i].fn, (void *)imports[i].env) < 0) {
             snprintf(err, errlen, "out of memory while defining the Rego host functions");
             return -1;
         }

@@ -255,8 +255,8 @@ static void test_wat_eval_failures(policy_runtime *rt)
         "internal server error: the result set: the string at address 327679 is not NUL-terminated");
     HAS(eval_wat(rt, &(wat_guest){ .result = "[{\\\"result\\\": nope" }, GK),
         "\"internal server error: the result set is not JSON: ");
-    HAS(eval_wat(rt, &(wat_guest){ .replace = "(local $r i32)", .with = "(local $r i32) i32.const -16 return" }, GK), "LOAD Initialization failed: the "
-        "initial data: opa_malloc(2) returned 4294967280, outside the guest memory");
+    HAS(eval_wat(rt, &(wat_guest){ .replace = "(local $r i32)", .with = "(local $r i32) i32.const -16 return" }, GK),
+        "LOAD Initialization failed: the initial data: opa_malloc(2) returned 4294967280, outside the guest memory");
     HAS(eval_wat(rt, &(wat_guest){ .replace = "(func (export \"opa_json_parse\") (param i32 i32) (result i32) "
                                    "local.get 0)", .with = "(func (export \"opa_json_parse\") (param i32 i32) "
                                    "(result i32) i32.const 0)" }, GK),
