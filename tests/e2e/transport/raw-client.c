@@ -34,7 +34,8 @@ typedef struct {
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: raw-client [--tls CA_FILE] [--piece N] [--gap-us U] [--quiet-ms M] PORT < request\n");
+    fprintf(stderr, "usage: raw-client [--tls CA_FILE] [--piece N] [--gap-us U] [--quiet-ms M] PORT"
+                    " < request\n");
     return 2;
 }
 
