@@ -11,22 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "opa_internal.h"
 
-#define ARG_STRING(i, what) \
-    if (args[i]->type != JSON_STRING) return "operand " #i " must be a string (" what ")"
-
-static json_value *string_value(json_arena *a, const json_buf *b)
+const char *opa_string_result(const opa_builtin_env *env, json_buf *b, json_value **out)
 {
-    return b->oom ? NULL : json_new_string(a, b->len ? b->data : "", b->len);
-}
-
-/* Finishes a builtin whose result was built into a buffer. */
-static const char *string_result(const opa_builtin_env *env, json_buf *b, json_value **out)
-{
-    *out = string_value(env->arena, b);
+    *out = b->oom ? NULL : json_new_string(env->arena, b->len ? b->data : "", b->len);
     json_buf_free(b);
     return *out ? NULL : "out of memory";
 }
@@ -37,21 +27,13 @@ static const char *bool_result(const opa_builtin_env *env, bool v, json_value **
     return *out ? NULL : "out of memory";
 }
 
-/* ---- trace, time ------------------------------------------------------------ */
+/* ---- trace ------------------------------------------------------------------ */
 
 static const char *b_trace(const opa_builtin_env *env, const json_value *const *args, json_value **out)
 {
-    ARG_STRING(0, "note");
+    OPA_ARG_STRING(0, "note");
     policy_log(env->rt, POLICY_LOG_INFO, env->policy_id, args[0]->u.str, "{\"source\":\"rego trace\"}");
     return bool_result(env, true, out);
-}
-
-static const char *b_time_now_ns(const opa_builtin_env *env, const json_value *const *args, json_value **out)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    *out = json_new_int(env->arena, (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
-    return *out ? NULL : "out of memory";
 }
 
 /* ---- JSON and YAML ---------------------------------------------------------- */
@@ -72,7 +54,7 @@ static const char *b_yaml_is_valid(const opa_builtin_env *env, const json_value 
 
 static const char *b_yaml_unmarshal(const opa_builtin_env *env, const json_value *const *args, json_value **out)
 {
-    ARG_STRING(0, "YAML text");
+    OPA_ARG_STRING(0, "YAML text");
     json_error jerr;
     *out = json_parse_yaml(env->arena, args[0]->u.str, args[0]->len, &jerr);
     return *out ? NULL : arena_printf(env->arena, "%s", jerr.message);
@@ -108,7 +90,7 @@ static const char *b_json_patch(const opa_builtin_env *env, const json_value *co
 
 static const char *b_sprintf(const opa_builtin_env *env, const json_value *const *args, json_value **out)
 {
-    ARG_STRING(0, "format");
+    OPA_ARG_STRING(0, "format");
     if (args[1]->type != JSON_ARRAY)
         return "operand 2 must be an array of values";
     const char *why = NULL;
@@ -125,7 +107,7 @@ static const char hexdigits[] = "0123456789abcdef";
 
 static const char *b_hex_encode(const opa_builtin_env *env, const json_value *const *args, json_value **out)
 {
-    ARG_STRING(0, "text");
+    OPA_ARG_STRING(0, "text");
     json_buf b;
     json_buf_init(&b);
     for (size_t i = 0; i < args[0]->len; i++) {
@@ -133,10 +115,10 @@ static const char *b_hex_encode(const opa_builtin_env *env, const json_value *co
         char pair[2] = { hexdigits[c >> 4], hexdigits[c & 15] };
         json_buf_append(&b, pair, 2);
     }
-    return string_result(env, &b, out);
+    return opa_string_result(env, &b, out);
 }
 
-static int hex_value(char c)
+int opa_hex_digit(char c)
 {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -146,14 +128,14 @@ static int hex_value(char c)
 
 static const char *b_hex_decode(const opa_builtin_env *env, const json_value *const *args, json_value **out)
 {
-    ARG_STRING(0, "hex text");
+    OPA_ARG_STRING(0, "hex text");
     const char *s = args[0]->u.str;
     if (args[0]->len % 2)
         return "odd length hex string";
     json_buf b;
     json_buf_init(&b);
     for (size_t i = 0; i < args[0]->len; i += 2) {
-        int hi = hex_value(s[i]), lo = hex_value(s[i + 1]);
+        int hi = opa_hex_digit(s[i]), lo = opa_hex_digit(s[i + 1]);
         if (hi < 0 || lo < 0) {
             json_buf_free(&b);
             return arena_printf(env->arena, "invalid byte at offset %zu", hi < 0 ? i : i + 1);
@@ -165,13 +147,13 @@ static const char *b_hex_decode(const opa_builtin_env *env, const json_value *co
         json_buf_free(&b);
         return "the decoded bytes are not UTF-8 text";
     }
-    return string_result(env, &b, out);
+    return opa_string_result(env, &b, out);
 }
 
 static const char *b_base64url_encode_no_pad(const opa_builtin_env *env, const json_value *const *args,
                                              json_value **out)
 {
-    ARG_STRING(0, "text");
+    OPA_ARG_STRING(0, "text");
     json_buf b;
     json_buf_init(&b);
     base64_encode(&b, args[0]->u.str, args[0]->len);
@@ -179,63 +161,13 @@ static const char *b_base64url_encode_no_pad(const opa_builtin_env *env, const j
         b.data[--b.len] = '\0';
     for (size_t i = 0; i < b.len; i++)
         b.data[i] = b.data[i] == '+' ? '-' : b.data[i] == '/' ? '_' : b.data[i];
-    return string_result(env, &b, out);
-}
-
-/* Go's url.QueryEscape: unreserved bytes stay, space becomes '+', the rest %XX. */
-static const char *b_urlquery_encode(const opa_builtin_env *env, const json_value *const *args, json_value **out)
-{
-    ARG_STRING(0, "text");
-    json_buf b;
-    json_buf_init(&b);
-    for (size_t i = 0; i < args[0]->len; i++) {
-        unsigned char c = (unsigned char)args[0]->u.str[i];
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr("-_.~", c)) {
-            json_buf_append(&b, &c, 1);
-        } else if (c == ' ') {
-            json_buf_puts(&b, "+");
-        } else {
-            char esc[3] = { '%', "0123456789ABCDEF"[c >> 4], "0123456789ABCDEF"[c & 15] };
-            json_buf_append(&b, esc, 3);
-        }
-    }
-    return string_result(env, &b, out);
-}
-
-/* Go's url.QueryUnescape: '+' is a space, %XX a byte; a bad escape is an error. */
-static const char *b_urlquery_decode(const opa_builtin_env *env, const json_value *const *args, json_value **out)
-{
-    ARG_STRING(0, "query text");
-    const char *s = args[0]->u.str;
-    json_buf b;
-    json_buf_init(&b);
-    for (size_t i = 0; i < args[0]->len; i++) {
-        char c = s[i];
-        if (c == '%') {
-            int hi = i + 2 < args[0]->len ? hex_value(s[i + 1]) : -1;
-            int lo = hi >= 0 ? hex_value(s[i + 2]) : -1;
-            if (hi < 0 || lo < 0) {
-                json_buf_free(&b);
-                return arena_printf(env->arena, "invalid URL escape \"%.3s\"", s + i);
-            }
-            c = (char)(hi << 4 | lo);
-            i += 2;
-        } else if (c == '+') {
-            c = ' ';
-        }
-        json_buf_append(&b, &c, 1);
-    }
-    if (!utf8_valid(b.data ? b.data : "", b.len)) {
-        json_buf_free(&b);
-        return "the decoded bytes are not UTF-8 text";
-    }
-    return string_result(env, &b, out);
+    return opa_string_result(env, &b, out);
 }
 
 /* gobwas/glob's QuoteMeta: a backslash before each of * ? \ [ ] { }. */
 static const char *b_glob_quote_meta(const opa_builtin_env *env, const json_value *const *args, json_value **out)
 {
-    ARG_STRING(0, "pattern");
+    OPA_ARG_STRING(0, "pattern");
     json_buf b;
     json_buf_init(&b);
     for (size_t i = 0; i < args[0]->len; i++) {
@@ -244,7 +176,7 @@ static const char *b_glob_quote_meta(const opa_builtin_env *env, const json_valu
             json_buf_puts(&b, "\\");
         json_buf_append(&b, &c, 1);
     }
-    return string_result(env, &b, out);
+    return opa_string_result(env, &b, out);
 }
 
 /* ---- semantic versions (semver.org 2.0.0) --------------------------------------- */
@@ -419,8 +351,8 @@ static int find_all(json_arena *a, regex_t *re, const char *s, size_t len, int64
 
 static const char *b_regex_find_n(const opa_builtin_env *env, const json_value *const *args, json_value **out)
 {
-    ARG_STRING(0, "pattern");
-    ARG_STRING(1, "text");
+    OPA_ARG_STRING(0, "pattern");
+    OPA_ARG_STRING(1, "text");
     int64_t max;
     if (!json_is_integer(args[2], &max))
         return "operand 3 must be an integer";
@@ -445,8 +377,8 @@ static const char *b_regex_find_n(const opa_builtin_env *env, const json_value *
  * piece unless that match started at the end). */
 static const char *b_regex_split(const opa_builtin_env *env, const json_value *const *args, json_value **out)
 {
-    ARG_STRING(0, "pattern");
-    ARG_STRING(1, "text");
+    OPA_ARG_STRING(0, "pattern");
+    OPA_ARG_STRING(1, "text");
     regex_t re;
     const char *why = compile_regex(env, args[0], &re);
     if (why)
@@ -470,6 +402,61 @@ static const char *b_regex_split(const opa_builtin_env *env, const json_value *c
     return rc < 0 ? "out of memory" : NULL;
 }
 
+/* regex.template_match(template, value, start, end): the parts of the template
+ * between the delimiters are regular expressions, the rest is literal; the
+ * whole value must match.  Delimiters nest (counted), as OPA's parser does. */
+static const char *template_regex(json_arena *a, const char *t, char open, char close, json_buf *re)
+{
+    json_buf_puts(re, "^");
+    for (const char *p = t; *p;) {
+        if (*p == close)
+            return arena_printf(a, "unbalanced '%c' in template at offset %zu", close, (size_t)(p - t));
+        if (*p != open) {
+            if (strchr("\\^$.|?*+()[]{}", *p))
+                json_buf_puts(re, "\\");
+            json_buf_append(re, p++, 1);
+            continue;
+        }
+        const char *start = ++p;
+        int depth = 1;
+        while (*p && (depth += (*p == open) - (*p == close)) > 0)
+            p++;
+        if (!*p)
+            return arena_printf(a, "unbalanced '%c' in template at offset %zu", open, (size_t)(start - 1 - t));
+        json_buf_puts(re, "(");
+        json_buf_append(re, start, (size_t)(p - start));
+        json_buf_puts(re, ")");
+        p++;
+    }
+    json_buf_puts(re, "$");
+    return NULL;
+}
+
+static const char *b_regex_template_match(const opa_builtin_env *env, const json_value *const *args, json_value **out)
+{
+    OPA_ARG_STRING(0, "template");
+    OPA_ARG_STRING(1, "value");
+    OPA_ARG_STRING(2, "start delimiter");
+    OPA_ARG_STRING(3, "end delimiter");
+    if (args[2]->len != 1 || args[3]->len != 1)
+        return "the delimiters must be one character each";
+    json_buf text;
+    json_buf_init(&text);
+    const char *why = template_regex(env->arena, args[0]->u.str, args[2]->u.str[0], args[3]->u.str[0], &text);
+    json_value pattern = { .type = JSON_STRING };
+    pattern.u.str = text.data ? text.data : "";
+    regex_t re;
+    if (!why && text.oom)
+        why = "out of memory";
+    if (!why && !(why = compile_regex(env, &pattern, &re))) {
+        bool match = regexec(&re, args[1]->u.str, 0, NULL, 0) == 0;
+        regfree(&re);
+        why = bool_result(env, match, out);
+    }
+    json_buf_free(&text);
+    return why;
+}
+
 /* ---- the table ------------------------------------------------------------------ */
 
 static const opa_builtin_def table[] = {
@@ -481,13 +468,18 @@ static const opa_builtin_def table[] = {
     { "json.patch", 2, b_json_patch },
     { "regex.find_n", 3, b_regex_find_n },
     { "regex.split", 2, b_regex_split },
+    { "regex.template_match", 4, b_regex_template_match },
     { "semver.compare", 2, b_semver_compare },
     { "semver.is_valid", 1, b_semver_is_valid },
     { "sprintf", 2, b_sprintf },
-    { "time.now_ns", 0, b_time_now_ns },
+    { "time.date", 1, opa_time_date },
+    { "time.now_ns", 0, opa_time_now_ns },
+    { "time.parse_rfc3339_ns", 1, opa_time_parse_rfc3339_ns },
     { "trace", 1, b_trace },
-    { "urlquery.decode", 1, b_urlquery_decode },
-    { "urlquery.encode", 1, b_urlquery_encode },
+    { "urlquery.decode", 1, opa_urlquery_decode },
+    { "urlquery.decode_object", 1, opa_urlquery_decode_object },
+    { "urlquery.encode", 1, opa_urlquery_encode },
+    { "urlquery.encode_object", 1, opa_urlquery_encode_object },
     { "yaml.is_valid", 1, b_yaml_is_valid },
     { "yaml.marshal", 1, b_yaml_marshal },
     { "yaml.unmarshal", 1, b_yaml_unmarshal },

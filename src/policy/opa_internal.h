@@ -4,7 +4,9 @@
  *
  *   opa.c           the module: host imports, setup, snapshot; one evaluation
  *   opa_result.c    the result set -> policy_response (OPA and Gatekeeper)
- *   opa_builtins.c  the builtins the host implements, by name
+ *   opa_builtins.c  the builtins the host implements, by name (the table)
+ *   opa_url.c       urlquery.* builtins
+ *   opa_time.c      time.* builtins
  *   opa_patch.c     RFC 6902 apply (the json.patch builtin)
  *   opa_sprintf.c   Go fmt for the sprintf builtin
  */
@@ -37,6 +39,24 @@ typedef struct opa_builtin_def {
 
 /* The host's implementation of a builtin, or NULL. */
 const opa_builtin_def *opa_builtin_find(const char *name);
+
+/* For the builtins: fail unless argument i is a string (OPA numbers operands from 1). */
+#define OPA_ARG_STRING(i, what) \
+    if (args[i]->type != JSON_STRING) return arena_printf(env->arena, "operand %d must be a string (%s)", i + 1, what)
+/* The buffer as a JSON string result (the buffer is freed). */
+const char *opa_string_result(const opa_builtin_env *env, json_buf *b, json_value **out);
+/* 0-15 for a hex digit, else -1. */
+int opa_hex_digit(char c);
+
+/* opa_url.c: urlquery.encode, .decode, .encode_object, .decode_object (Go's net/url) */
+const char *opa_urlquery_encode(const opa_builtin_env *env, const json_value *const *args, json_value **out);
+const char *opa_urlquery_decode(const opa_builtin_env *env, const json_value *const *args, json_value **out);
+const char *opa_urlquery_encode_object(const opa_builtin_env *env, const json_value *const *args, json_value **out);
+const char *opa_urlquery_decode_object(const opa_builtin_env *env, const json_value *const *args, json_value **out);
+/* opa_time.c: time.now_ns, time.parse_rfc3339_ns, time.date */
+const char *opa_time_now_ns(const opa_builtin_env *env, const json_value *const *args, json_value **out);
+const char *opa_time_parse_rfc3339_ns(const opa_builtin_env *env, const json_value *const *args, json_value **out);
+const char *opa_time_date(const opa_builtin_env *env, const json_value *const *args, json_value **out);
 
 /* Per module: what the setup learnt (builtin ids -> host definitions). */
 struct opa_module {

@@ -26,7 +26,9 @@ static const char builtins[] =
     "{\"base64url.encode_no_pad\":0,\"glob.quote_meta\":1,\"hex.decode\":2,\"hex.encode\":3,"
     "\"json.is_valid\":4,\"json.patch\":5,\"regex.find_n\":6,\"regex.split\":7,\"semver.compare\":8,"
     "\"semver.is_valid\":9,\"sprintf\":10,\"time.now_ns\":11,\"trace\":12,\"urlquery.decode\":13,"
-    "\"urlquery.encode\":14,\"yaml.is_valid\":15,\"yaml.marshal\":16,\"yaml.unmarshal\":17}";
+    "\"urlquery.encode\":14,\"yaml.is_valid\":15,\"yaml.marshal\":16,\"yaml.unmarshal\":17,"
+    "\"regex.template_match\":18,\"time.date\":19,\"time.parse_rfc3339_ns\":20,"
+    "\"urlquery.decode_object\":21,\"urlquery.encode_object\":22}";
 
 static int evaluations;              /* in the snapshot: 0 for every fresh instance */
 

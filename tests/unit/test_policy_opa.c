@@ -199,9 +199,9 @@ static void test_wat_load_failures(policy_runtime *rt)
                                       .with = "(func (export \"opa_heap_ptr_set\") (param i32 i32)" }, OPA));
     CHECK_STR(err, "the export 'opa_heap_ptr_set' has the wrong type: expected 1 i32 parameter(s) and 0 i32 "
                    "result(s)");
-    CHECK(!load_wat(rt, &(wat_guest){ .builtins = "{\\\"regex.template_match\\\":0,\\\"sprintf\\\":1,"
+    CHECK(!load_wat(rt, &(wat_guest){ .builtins = "{\\\"net.lookup_ip_addr\\\":0,\\\"sprintf\\\":1,"
                                                   "\\\"date\\\":2}" }, OPA));
-    CHECK_STR(err, "Missing Rego builtins: regex.template_match, date");
+    CHECK_STR(err, "Missing Rego builtins: net.lookup_ip_addr, date");
     CHECK(!load_wat(rt, &(wat_guest){ .builtins = "[1]" }, OPA));
     CHECK_STR(err, "Initialization failed: builtins() did not give a JSON object");
     CHECK(!load_wat(rt, &(wat_guest){ .builtins = "{\\\"trace\\\":-3}" }, OPA));
@@ -446,7 +446,23 @@ static void test_builtins(policy_runtime *rt)
     CHECK_STR(logs.message, "noted");
     const char *now = builtin(p, "time.now_ns", "[]");
     CHECK(strlen(now) == 19 && now[0] == '1');
-    HAS(builtin(p, "trace", "[1]"), "trace: operand 0 must be a string");
+    HAS(builtin(p, "trace", "[1]"), "trace: operand 1 must be a string (note)");
+    CHECK_STR(builtin(p, "regex.template_match", "[\"urn:foo:{[a-z]+}:x.{[0-9]{2}}\",\"urn:foo:bar:x.42\",\"{\",\"}\"]"),
+              "true");
+    CHECK_STR(builtin(p, "regex.template_match", "[\"urn:foo:{[a-z]+}\",\"urn:foo:b4r\",\"{\",\"}\"]"), "false");
+    CHECK_STR(builtin(p, "regex.template_match", "[\"a.b{.*}\",\"axbc\",\"{\",\"}\"]"), "false");
+    HAS(builtin(p, "regex.template_match", "[\"a{b\",\"ab\",\"{\",\"}\"]"), "unbalanced '{' in template at offset 1");
+    CHECK_STR(builtin(p, "time.parse_rfc3339_ns", "[\"2024-02-29T12:30:00.5+01:00\"]"), "1709206200500000000");
+    CHECK_STR(builtin(p, "time.parse_rfc3339_ns", "[\"1969-12-31T23:59:59Z\"]"), "-1000000000");
+    HAS(builtin(p, "time.parse_rfc3339_ns", "[\"2023-02-29T00:00:00Z\"]"), "cannot parse \\\"2023-02-29T00:00:00Z\\\"");
+    CHECK_STR(builtin(p, "time.date", "[1709206200500000000]"), "[2024,2,29]");
+    CHECK_STR(builtin(p, "time.date", "[[-1,\"UTC\"]]"), "[1969,12,31]");
+    HAS(builtin(p, "time.date", "[[0,\"Europe/Paris\"]]"), "time zone Europe/Paris is not supported");
+    CHECK_STR(builtin(p, "urlquery.encode_object", "[{\"b\":[\"1\",\"2 3\"],\"a\":\"x&y\"}]"),
+              "\"a=x%26y&b=1&b=2+3\"");
+    CHECK_STR(builtin(p, "urlquery.decode_object", "[\"a=x%26y&b=1&&b=2+3&c\"]"),
+              "{\"a\":[\"x&y\"],\"b\":[\"1\",\"2 3\"],\"c\":[\"\"]}");
+    HAS(builtin(p, "urlquery.decode_object", "[\"a=1;b=2\"]"), "invalid semicolon separator in query");
     policy_free(p);
     policy_module_release(m);
 }
