@@ -57,6 +57,10 @@ json_arena *json_arena_new(size_t initial_bytes);
 void *json_arena_alloc(json_arena *arena, size_t bytes);      /* 8-byte aligned; NULL if out of memory */
 char *json_arena_strdup(json_arena *arena, const char *s, size_t len);
 void json_arena_reset(json_arena *arena);                     /* keeps one block, of the working size */
+/* A reset that also gives the pages the last cycle used beyond keep_bytes of
+ * its block back to the kernel: the block keeps its size, and an arena that
+ * one big request grew stops pinning that memory (they refault when used). */
+void json_arena_reset_trim(json_arena *arena, size_t keep_bytes);
 void json_arena_free(json_arena *arena);
 
 /* ---- parsing --------------------------------------------------------------- */

@@ -12,8 +12,11 @@
  */
 #include "internal.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #define ARENA_MIN_BLOCK 4096
 
@@ -90,6 +93,18 @@ void json_arena_reset(json_arena *a)
     keep->next = NULL;
     keep->used = 0;
     a->head = keep;
+}
+
+void json_arena_reset_trim(json_arena *a, size_t keep_bytes)
+{
+    arena_block *b = a->head;
+    size_t used = b->next ? 0 : b->used;          /* several blocks: reset makes a fresh one */
+    json_arena_reset(a);
+    if (used <= keep_bytes) return;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    uintptr_t from = ((uintptr_t)b->data + keep_bytes + page - 1) & ~(uintptr_t)(page - 1);
+    uintptr_t to = ((uintptr_t)b->data + used) & ~(uintptr_t)(page - 1);
+    if (to > from) madvise((void *)from, to - from, MADV_DONTNEED);
 }
 
 void json_arena_free(json_arena *a)

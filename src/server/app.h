@@ -70,6 +70,10 @@ typedef struct worker {
 enum {
     APP_MAX_WORKERS = 1025,
     WORKER_ARENA_BYTES = 256 << 10,     /* a typical review's DOM and evaluation fit */
+    /* What a worker's arena keeps resident between requests: the pages a bigger
+     * request used beyond it go back to the kernel at the next reset (most
+     * requests use under 16 KiB; one big one per worker pinned ~40 KiB each). */
+    WORKER_ARENA_KEEP_BYTES = 16 << 10,
     WORKER_TRIM_BODY_BYTES = 256 << 10, /* after a body this big, the worker's buffers are given back */
 };
 

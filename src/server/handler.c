@@ -312,7 +312,7 @@ static void dispatch(worker *w, const http_request *req, http_response *resp)
 void app_handle(void *worker_ctx, const http_request *req, http_response *resp)
 {
     worker *w = worker_ctx;
-    json_arena_reset(w->arena);
+    json_arena_reset_trim(w->arena, WORKER_ARENA_KEEP_BYTES);
     if (req->listener == HTTP_LISTENER_PROBE) {
         handle_probe(w, req, resp);
         return;
