@@ -357,7 +357,7 @@ static json_value *parse_literal(parser *ps, const char *word, size_t n, json_ty
     return scan_literal(ps, word, n) ? new_value(ps, type) : NULL;
 }
 
-/* The messages of malformed containers and values, shared by parse_* and skip_*. */
+/* The messages of malformed containers and values, shared by parse_* and skim_*. */
 static void *fail_value(parser *ps)
 {
     if (ps->p >= ps->end) return fail_at(ps, ps->p, "expected a value, found end of input");
@@ -466,9 +466,8 @@ static inline void emit_char(parser *ps, char c) { *ps->out++ = c; }
 
 static bool skim_value(parser *ps);
 
-/* scan_plain that copies what it scans to *out, eight bytes at a time (the
- * bytes stored past the first special one are overwritten later: parse_lazy
- * leaves eight bytes of room after the output). */
+/* scan_plain that copies what it scans to *out, eight bytes at a time: the
+ * bytes stored past the first special one are overwritten by what follows. */
 static inline const char *copy_plain(const char *p, const char *end, char **out)
 {
     char *o = *out;
@@ -582,14 +581,15 @@ static bool skim_value(parser *ps)
 
 /* The array or object at ps->p, checked and kept as its compact text.  The
  * lazy values of one document share one arena block, sized at the first by
- * the rest of the input (compact text is never longer than its source) plus
- * the eight bytes copy_plain may store past the end. */
+ * the rest of the input: compact text is never longer than its source (eight
+ * bytes more as a margin for copy_plain's word stores). */
 static json_value *parse_lazy(parser *ps)
 {
     if (!ps->out && !(ps->out = json_arena_bump(ps->arena, (size_t)(ps->end - ps->p) + 8))) return fail_oom(ps);
     char *text = ps->out;
-    if (!(*ps->p == '{' ? skim_object(ps) : skim_array(ps))) return NULL;
-    json_value *v = new_value(ps, *text == '{' ? JSON_OBJECT : JSON_ARRAY);
+    bool object = *ps->p == '{';
+    if (!(object ? skim_object(ps) : skim_array(ps))) return NULL;
+    json_value *v = new_value(ps, object ? JSON_OBJECT : JSON_ARRAY);
     if (!v) return NULL;
     v->lazy = true;
     v->u.span.text = text;
