@@ -303,8 +303,16 @@ static const char *b_semver_compare(const opa_builtin_env *env, const json_value
 
 /* ---- regular expressions (POSIX extended, see docs/policy.md) -------------------- */
 
+/* Back-references are refused, as RE2 refuses them: they are also what makes
+ * glibc's matcher exponential, and a host function cannot be interrupted. */
 static const char *compile_regex(const opa_builtin_env *env, const json_value *pattern, regex_t *re)
 {
+    for (const char *p = pattern->u.str; *p; p++) {
+        if (*p == '\\' && p[1] >= '1' && p[1] <= '9')
+            return arena_printf(env->arena, "error parsing regexp: invalid escape sequence: `\\%c`", p[1]);
+        if (*p == '\\' && p[1])
+            p++;
+    }
     int rc = regcomp(re, pattern->u.str, REG_EXTENDED);
     if (rc == 0)
         return NULL;

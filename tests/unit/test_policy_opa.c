@@ -428,6 +428,9 @@ static void test_builtins(policy_runtime *rt)
     CHECK_STR(builtin(p, "regex.find_n", "[\"a+\",\"caaab ab\",-1]"), "[\"aaa\",\"a\"]");
     CHECK_STR(builtin(p, "regex.find_n", "[\"[0-9]\",\"a1b2c3\",2]"), "[\"1\",\"2\"]");
     HAS(builtin(p, "regex.find_n", "[\"(\",\"x\",1]"), "regex.find_n: error parsing regexp: ");
+    HAS(builtin(p, "regex.find_n", "[\"(a*)*\\\\1\",\"aaaa\",1]"),
+        "regex.find_n: error parsing regexp: invalid escape sequence: `\\\\1`");
+    CHECK_STR(builtin(p, "regex.find_n", "[\"a\\\\\\\\1\",\"xa\\\\1\",1]"), "[\"a\\\\1\"]");     /* an escaped backslash */
     HAS(builtin(p, "json.patch", "[{\"a\":{\"b\":[1,2]}},[{\"op\":\"add\",\"path\":\"/a/b/1\",\"value\":9},"
                                        "{\"op\":\"remove\",\"path\":\"/a/b/0\"},{\"op\":\"copy\",\"from\":\"/a/b\","
                                        "\"path\":\"/c\"},{\"op\":\"move\",\"from\":\"/c\",\"path\":\"/d~1e\"},"
