@@ -25,6 +25,8 @@
 /* Host -> guest -> host recursion through builtins costs C stack on the
  * evaluating thread; no honest module nests builtin calls at all. */
 #define OPA_MAX_NESTING 4
+/* A builtin's result as JSON text (yaml.unmarshal's aliases may share values). */
+#define OPA_MAX_RESULT_BYTES (64u << 20)
 
 /* The exports the host calls; all take and return i32 only. */
 enum opa_export {
@@ -246,6 +248,29 @@ static wasm_trap opa_println(wasm_instance *inst, void *env, const uint64_t *arg
     return WASM_OK;
 }
 
+/* Whether json_write(v) stays within *budget bytes, roughly (values shared in the
+ * DOM, as YAML aliases are, count each time they are written).  Stops early. */
+static bool fits(const json_value *v, size_t *budget)
+{
+    size_t self = v->lazy ? v->u.span.len : v->type == JSON_STRING ? v->len + 2
+                : v->type == JSON_NUMBER ? v->u.num.text_len + 1 : 8;
+    if (self > *budget)
+        return false;
+    *budget -= self;
+    if (v->lazy || (v->type != JSON_ARRAY && v->type != JSON_OBJECT))
+        return true;
+    for (size_t i = 0; i < v->len; i++) {
+        bool object = v->type == JSON_OBJECT;
+        size_t key = object ? v->u.members[i].key_len + 4 : 1;
+        if (key > *budget)
+            return false;
+        *budget -= key;
+        if (!fits(object ? v->u.members[i].value : v->u.items[i], budget))
+            return false;
+    }
+    return true;
+}
+
 static wasm_trap run_builtin(opa_run *r, const uint64_t *args, uint32_t n, uint64_t *results);
 
 /* opa_builtinN(id, ctx, a1..aN): the five imports share this function, `env` is N. */
@@ -291,6 +316,11 @@ static wasm_trap run_builtin(opa_run *r, const uint64_t *args, uint32_t n, uint6
     const char *why = def->fn(&env, values, &result);
     if (why) {
         run_fail(r, "%s: %s", def->name, why);
+        return run_trap(r);
+    }
+    size_t budget = OPA_MAX_RESULT_BYTES;
+    if (!fits(result, &budget)) {
+        run_fail(r, "%s: the result is larger than %u MiB", def->name, OPA_MAX_RESULT_BYTES >> 20);
         return run_trap(r);
     }
     json_buf b;

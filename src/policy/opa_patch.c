@@ -3,11 +3,60 @@
  * add, remove, replace, move, copy, test on a copy of the document, with RFC
  * 6901 pointers ("~1" is '/', "~0" is '~'; "-" appends to an array).  Any
  * failing operation fails the whole patch, as in OPA.
+ *
+ * Copying a value into itself doubles it, so a short patch could build a
+ * document of any size or depth: the result is held to PATCH_MAX_NODES values
+ * and PATCH_MAX_DEPTH levels (the JSON parser's), checked before each copy.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "opa_internal.h"
+
+#define PATCH_MAX_NODES (1u << 20)
+#define PATCH_MAX_DEPTH 512
+
+typedef struct patch_state {
+    json_value *doc;
+    size_t nodes;                    /* values in doc, counting what was added (removals not subtracted) */
+} patch_state;
+
+/* Values in `v` and its depth (1 for a scalar); stops counting past `limit`. */
+static size_t measure(const json_value *v, size_t limit, size_t *depth)
+{
+    size_t n = 1, deepest = 0, d;
+    *depth = 1;
+    if (v->type != JSON_ARRAY && v->type != JSON_OBJECT)
+        return 1;
+    for (size_t i = 0; i < v->len && n <= limit; i++) {
+        n += measure(v->type == JSON_ARRAY ? v->u.items[i] : v->u.members[i].value, limit - n, &d);
+        if (d > deepest)
+            deepest = d;
+    }
+    *depth = deepest + 1;
+    return n;
+}
+
+/* Whether `value` may be placed at a path of `path_depth` tokens. */
+static const char *admit(patch_state *st, const json_value *value, size_t path_depth)
+{
+    size_t depth;
+    size_t n = measure(value, PATCH_MAX_NODES, &depth);
+    if (st->nodes + n > PATCH_MAX_NODES)
+        return "the patched document would be too large";
+    if (path_depth + depth > PATCH_MAX_DEPTH)
+        return "the patched document would be nested too deeply";
+    st->nodes += n;
+    return NULL;
+}
+
+static size_t path_depth(const char *path)
+{
+    size_t n = 0;
+    for (; *path; path++)
+        n += *path == '/';
+    return n;
+}
 
 static json_value *deep_copy(json_arena *a, const json_value *v)
 {
@@ -172,7 +221,7 @@ static const char *take(json_arena *a, json_value *doc, const char *path, json_v
     return erase(parent, last);
 }
 
-static const char *apply_one(json_arena *a, json_value **doc, const json_value *op)
+static const char *apply_one(json_arena *a, patch_state *st, const json_value *op)
 {
     const char *name = json_get_string(op, "op"), *path = json_get_string(op, "path");
     const char *from = json_get_string(op, "from");
@@ -185,42 +234,52 @@ static const char *apply_one(json_arena *a, json_value **doc, const json_value *
         return "the operation has no \"value\"";
     if ((!strcmp(name, "move") || !strcmp(name, "copy")) && !from)
         return "the operation has no \"from\"";
-    if (!strcmp(name, "add"))
-        return (v = deep_copy(a, value)) ? put(a, doc, path, v, false) : "out of memory";
-    if (!strcmp(name, "replace")) {
-        if (!resolve(a, *doc, path))
+    const char *why;
+    if (!strcmp(name, "add") || !strcmp(name, "replace")) {
+        bool replace = name[0] == 'r';
+        if (replace && !resolve(a, st->doc, path))
             return "path not found";
-        return (v = deep_copy(a, value)) ? put(a, doc, path, v, true) : "out of memory";
+        if ((why = admit(st, value, path_depth(path))))
+            return why;
+        return (v = deep_copy(a, value)) ? put(a, &st->doc, path, v, replace) : "out of memory";
     }
     if (!strcmp(name, "remove"))
-        return take(a, *doc, path, &v);
+        return take(a, st->doc, path, &v);
     if (!strcmp(name, "test")) {
-        const json_value *at = resolve(a, *doc, path);
+        const json_value *at = resolve(a, st->doc, path);
         return at && json_equal(at, value) ? NULL : "test operation failed";
     }
     if (!strcmp(name, "copy")) {
-        const json_value *at = resolve(a, *doc, from);
+        const json_value *at = resolve(a, st->doc, from);
         if (!at)
             return "\"from\" path not found";
-        return (v = deep_copy(a, at)) ? put(a, doc, path, v, false) : "out of memory";
+        if ((why = admit(st, at, path_depth(path))))
+            return why;
+        return (v = deep_copy(a, at)) ? put(a, &st->doc, path, v, false) : "out of memory";
     }
     if (!strcmp(name, "move")) {
         size_t n = strlen(from);
         if (strncmp(path, from, n) == 0 && path[n] == '/')
             return "cannot move a value into itself";
-        const char *why = take(a, *doc, from, &v);
-        return why ? why : put(a, doc, path, v, false);
+        const json_value *at = resolve(a, st->doc, from);
+        size_t depth;
+        if (at && (measure(at, PATCH_MAX_NODES, &depth), path_depth(path) + depth > PATCH_MAX_DEPTH))
+            return "the patched document would be nested too deeply";
+        why = take(a, st->doc, from, &v);
+        return why ? why : put(a, &st->doc, path, v, false);
     }
     return arena_printf(a, "unknown patch operation \"%s\"", name);
 }
 
 json_value *opa_json_patch_apply(json_arena *a, const json_value *doc, const json_value *patch, const char **why)
 {
-    json_value *out = deep_copy(a, doc);
-    *why = out ? NULL : "out of memory";
-    for (size_t i = 0; out && i < patch->len; i++) {
+    size_t depth;
+    patch_state st = { deep_copy(a, doc), 0 };
+    st.nodes = measure(doc, PATCH_MAX_NODES, &depth);
+    *why = st.doc ? NULL : "out of memory";
+    for (size_t i = 0; st.doc && i < patch->len; i++) {
         const json_value *op = patch->u.items[i];
-        *why = op->type == JSON_OBJECT ? apply_one(a, &out, op) : "a patch operation must be an object";
+        *why = op->type == JSON_OBJECT ? apply_one(a, &st, op) : "a patch operation must be an object";
         if (*why) {
             *why = arena_printf(a, "operation %zu: %s", i, *why);
             if (!*why)
@@ -228,5 +287,5 @@ json_value *opa_json_patch_apply(json_arena *a, const json_value *doc, const jso
             return NULL;
         }
     }
-    return out;
+    return st.doc;
 }

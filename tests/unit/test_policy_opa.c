@@ -318,7 +318,7 @@ static void test_wat_timeout(void)
 
 static const char *ask(const policy *p, const char *action, const char *extra)
 {
-    char request[2048];
+    char request[8192];
     snprintf(request, sizeof request, "{\"uid\":\"%s\",\"action\":\"%s\",\"object\":{\"metadata\":{\"name\":\"web\"}}"
              "%s%s}", action, action, extra ? "," : "", extra ? extra : "");
     return evaluate(p, request, NULL, out, sizeof out);
@@ -327,7 +327,7 @@ static const char *ask(const policy *p, const char *action, const char *extra)
 /* Runs builtin `name` on `args` (JSON array text); its JSON result as the guest saw it. */
 static const char *builtin(const policy *p, const char *name, const char *args)
 {
-    char extra[1024];
+    char extra[6144];
     snprintf(extra, sizeof extra, "\"name\":\"%s\",\"args\":%s", name, args);
     ask(p, "builtin", extra);
     static char result[4096];
@@ -445,6 +445,27 @@ static void test_builtins(policy_runtime *rt)
               "{\"a\":{\"b\":[9,2,0]},\"d/e\":[9,2]}");
     HAS(builtin(p, "json.patch", "[{},[{\"op\":\"test\",\"path\":\"/x\",\"value\":1}]]"),
         "json.patch: operation 0: test operation failed");
+    /* a patch that copies a value into itself doubles it: held to 1M values */
+    char patch[4096] = "[{\"a\":[1]},[";
+    for (int i = 0; i < 25; i++)
+        strcat(patch, i ? ",{\"op\":\"copy\",\"from\":\"/a\",\"path\":\"/a/-\"}"
+                        : "{\"op\":\"copy\",\"from\":\"/a\",\"path\":\"/a/-\"}");
+    strcat(patch, "]]");
+    HAS(builtin(p, "json.patch", patch), "json.patch: operation 18: the patched document would be too large");
+    /* YAML aliases share values: 10^5 copies of a 1000-byte string is a result too large to push */
+    char yaml[4096] = "[\"a: &a [", *w = yaml + strlen(yaml);
+    for (int i = 0; i < 1000; i++)
+        *w++ = 'x';
+    strcpy(w, "]\\n");
+    for (char level = 'b'; level <= 'f'; level++) {
+        w += strlen(w);
+        w += sprintf(w, "%c: &%c [", level, level);
+        for (int i = 0; i < 10; i++)
+            w += sprintf(w, "%s*%c", i ? ", " : "", level - 1);
+        strcpy(w, "]\\n");
+    }
+    strcat(yaml, "\"]");
+    HAS(builtin(p, "yaml.unmarshal", yaml), "yaml.unmarshal: the result is larger than 64 MiB");
     CHECK_STR(builtin(p, "trace", "[\"noted\"]"), "true");
     CHECK_STR(logs.message, "noted");
     const char *now = builtin(p, "time.now_ns", "[]");
