@@ -16,6 +16,8 @@
 
 #include "opa_internal.h"
 
+#define SPRINTF_MAX_BYTES (64u << 20)
+
 typedef struct spec {
     char flags[6];                   /* the flags as given, for the C format */
     bool minus;
@@ -277,6 +279,11 @@ const char *opa_sprintf(json_arena *a, const char *format, const json_value *arg
     json_buf_init(&b);
     size_t next = 0;
     for (const char *p = format; *p;) {
+        if (b.len > SPRINTF_MAX_BYTES) {         /* widths repeated: a host function must stay bounded */
+            json_buf_free(&b);
+            *why = "the result is larger than 64 MiB";
+            return NULL;
+        }
         const char *pct = strchr(p, '%');
         if (!pct) {
             json_buf_puts(&b, p);
