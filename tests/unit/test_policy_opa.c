@@ -311,6 +311,17 @@ static void test_wat_timeout(void)
               "{\"uid\":\"u1\",\"allowed\":false,\"status\":{\"message\":\"" POLICY_MSG_TIMEOUT "\",\"code\":500},"
               "\"auditAnnotations\":null,\"warnings\":null}");
     CHECK(seconds_since(&t0) < 5);
+    /* the deadline also stops the guest inside a host builtin's call back into it */
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    HAS(eval_wat(rt, &(wat_guest){ .builtins = "{\\\"trace\\\":0}",
+                                   .replace = "(func (export \"opa_json_dump\") (param i32) (result i32) local.get 0)",
+                                   .with = "(global $deep (mut i32) (i32.const 0)) "
+                                           "(func (export \"opa_json_dump\") (param i32) (result i32) "
+                                           "global.get $deep if (loop br 0) end local.get 0)",
+                                   .eval = "i32.const 1 global.set $deep i32.const 0 i32.const 0 i32.const 4100 "
+                                           "call $b1 drop" }, GK),
+        "\"message\":\"" POLICY_MSG_TIMEOUT "\",\"code\":500");
+    CHECK(seconds_since(&t0) < 5);
     policy_runtime_free(rt);
 }
 
