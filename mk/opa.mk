@@ -5,7 +5,8 @@
 #
 # tests/unit/test_policy_opa.c loads them (and WAT modules it builds itself for
 # the failure paths); it runs in test-policy (and under SAN).  test-opa-e2e runs
-# the real policy-server and kwctl with Rego modules (tests/opa/e2e.sh).
+# the real policy-server and kwctl with Rego modules (tests/opa/e2e.sh), also
+# under SAN (a few seconds).
 
 OPA_GUEST_SDK   := sdk/opa/opa.c $(filter-out sdk/arena.c sdk/wapc.c sdk/host.c,$(wildcard sdk/*.c))
 OPA_GUEST_DEPS  := tests/opa/opa_guest.c $(OPA_GUEST_SDK) sdk/opa/opa.h $(wildcard sdk/*.h)
@@ -28,4 +29,5 @@ test-opa-e2e: $(B)/policy-server $(B)/kwctl $(OPA_GUESTS) $(B)/policies/disallow
 	@tests/opa/e2e.sh $(B)
 
 TEST_SUITES += test-opa-e2e
+SAN_SUITES  += test-opa-e2e
 .PHONY: test-opa-e2e
