@@ -254,6 +254,26 @@ kw_regex *kw_regex_compile(const char *pattern, char *err, size_t errlen);
 /* true if the regex matches anywhere in s[0..n) (use ^...$ to anchor). */
 bool kw_regex_match(const kw_regex *re, const char *s, size_t n);
 
+/* ---- container image references (image_ref.c) ------------------------------ */
+
+/* An image reference read with the Docker distribution rules, as upstream's
+ * Rust policies read it: "nginx" is docker.io / library/nginx : latest;
+ * "host:5000/app@sha256:<64 hex>" has a registry with a port and a digest. */
+typedef struct kw_image_ref {
+    const char *registry;    /* "docker.io" when the reference names none */
+    const char *repository;  /* "library/nginx" for "nginx" */
+    const char *tag;         /* "latest" without tag and digest; NULL with a digest only */
+    const char *digest;      /* "sha256:<hex>" or NULL */
+} kw_image_ref;
+/* Parses s[0..n): NULL on success (strings on the arena), else upstream's
+ * error text: "invalid reference format", "repository name must have at least
+ * one component", "invalid checksum digest length", ... */
+const char *kw_image_ref_parse(const char *s, size_t n, kw_image_ref *ref);
+/* registry/repository[:tag][@digest] (arena) */
+char *kw_image_ref_whole(const kw_image_ref *ref);
+/* all four parts equal */
+bool kw_image_ref_equal(const kw_image_ref *a, const kw_image_ref *b);
+
 /* ---- waPC glue -------------------------------------------------------------- */
 
 typedef bool (*kw_validate_fn)(kw_val request, kw_val settings);

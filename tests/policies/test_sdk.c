@@ -1,6 +1,7 @@
 /*
  * test_sdk.c - unit tests of the policy SDK compiled natively: JSON reader
- * (validation errors, navigation, strings), writer, splicing and regexps.
+ * (validation errors, navigation, strings), writer, splicing, regexps and
+ * image references.
  */
 #include "../../sdk/kw.h"
 #include "../unit/test.h"
@@ -248,6 +249,77 @@ static void test_regex(void)
     CHECK_STR(regex_error("a{2,1}"), "error parsing regexp: invalid repeat count: `{2,1}`");
 }
 
+/* "<whole>" of a reference, or "error: <text>" */
+static const char *image(const char *s)
+{
+    kw_image_ref ref;
+    const char *err = kw_image_ref_parse(s, strlen(s), &ref);
+    if (!err)
+        return kw_image_ref_whole(&ref);
+    kw_buf b = { 0 };
+    kw_buf_puts(&b, "error: ");
+    kw_buf_puts(&b, err);
+    return kw_buf_cstr(&b);
+}
+
+static void test_image_ref(void)
+{
+    const char *hex64 = "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff";
+    char with_digest[160], bad_length[160], unknown_alg[160], long_repo[300];
+    snprintf(with_digest, sizeof with_digest, "test:5000/repo:tag@sha256:%s", hex64);
+    snprintf(bad_length, sizeof bad_length, "repo@sha256:%.40s", hex64);
+    snprintf(unknown_alg, sizeof unknown_alg, "repo@md5:%.40s", hex64);
+    memset(long_repo, 'a', 256);
+    long_repo[256] = '\0';
+
+    CHECK_STR(image("busybox"), "docker.io/library/busybox:latest");
+    CHECK_STR(image("nginx:1.21"), "docker.io/library/nginx:1.21");
+    CHECK_STR(image("opensuse/leap:15.3"), "docker.io/opensuse/leap:15.3");
+    CHECK_STR(image("index.docker.io/nginx"), "docker.io/library/nginx:latest");
+    CHECK_STR(image("test.com:5000"), "docker.io/library/test.com:5000");      /* a tag, not a port */
+    CHECK_STR(image("test:5000/repo"), "test:5000/repo:latest");
+    CHECK_STR(image("localhost/app"), "localhost/app:latest");
+    CHECK_STR(image("lowercase:Uppercase"), "docker.io/library/lowercase:Uppercase");
+    CHECK_STR(image("sub-dom1.foo.com/bar/baz/quux:some-long-tag"), "sub-dom1.foo.com/bar/baz/quux:some-long-tag");
+    CHECK_STR(image("b.gcr.io/test.example.com/my-app:test.example.com"),
+              "b.gcr.io/test.example.com/my-app:test.example.com");
+    CHECK_STR(image("foo/foo_bar.com:8080"), "docker.io/foo/foo_bar.com:8080");
+    CHECK_STR(image("a__b/c-----d"), "docker.io/a__b/c-----d:latest");
+    CHECK_STR(image(with_digest), with_digest);
+    kw_image_ref ref;
+    char digest_only[160];
+    snprintf(digest_only, sizeof digest_only, "repo@sha256:%s", hex64);
+    CHECK(kw_image_ref_parse(digest_only, strlen(digest_only), &ref) == NULL);
+    CHECK_STR(ref.registry, "docker.io");
+    CHECK_STR(ref.repository, "library/repo");
+    CHECK(ref.tag == NULL && ref.digest && strncmp(ref.digest, "sha256:", 7) == 0);
+
+    CHECK_STR(image(""), "error: repository name must have at least one component");
+    CHECK_STR(image("Uppercase:tag"), "error: invalid reference format");
+    CHECK_STR(image("not-a-valid-image-tag:1.0.0+rc1"), "error: invalid reference format");
+    CHECK_STR(image("a..b"), "error: invalid reference format");
+    CHECK_STR(image("a___b"), "error: invalid reference format");
+    CHECK_STR(image("-a"), "error: invalid reference format");
+    CHECK_STR(image("repo/"), "error: invalid reference format");
+    CHECK_STR(image(":tag"), "error: invalid reference format");
+    CHECK_STR(image("repo:"), "error: invalid reference format");
+    CHECK_STR(image("-host.com/repo"), "error: invalid reference format");
+    CHECK_STR(image("host.com:/repo"), "error: invalid reference format");
+    CHECK_STR(image("host.com:5x/repo"), "error: invalid reference format");
+    CHECK_STR(image("registry.com/image@sha256"), "error: invalid reference format");
+    CHECK_STR(image("repo@sha256:abc"), "error: invalid reference format");      /* fewer than 32 hex digits */
+    CHECK_STR(image(bad_length), "error: invalid checksum digest length");
+    CHECK_STR(image(unknown_alg), "error: unsupported digest algorithm");
+    CHECK_STR(image(long_repo), "error: repository name must not be more than 255 characters");
+
+    kw_image_ref a, b;
+    kw_image_ref_parse("nginx", 5, &a);
+    kw_image_ref_parse("docker.io/library/nginx:latest", 30, &b);
+    CHECK(kw_image_ref_equal(&a, &b));
+    kw_image_ref_parse("nginx:1.0", 9, &b);
+    CHECK(!kw_image_ref_equal(&a, &b));
+}
+
 int main(void)
 {
     test_parse_errors();
@@ -257,6 +329,7 @@ int main(void)
     test_writer();
     test_splice();
     test_regex();
+    test_image_ref();
     kw_arena_reset();
     TEST_DONE();
 }
