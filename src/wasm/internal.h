@@ -248,7 +248,8 @@ wasm_memory *wasm_memory_create(uint32_t pages, uint32_t max_pages, bool has_max
                                 uint32_t declared_max, wasm_error *err);
 void wasm_memory_destroy(wasm_memory *memory);     /* frees the mapping, not the struct */
 /* Gives the pages of the memory and of its dirty map back to the kernel: all
- * read as zero again.  Size and contents are the caller's to set.  -1 on failure. */
+ * read as zero again.  Size and contents are the caller's to set.  -1 on
+ * failure, after which neither is in a known state. */
 int wasm_memory_release_pages(wasm_memory *memory);
 
 /* Table storage: create into *t, destroy its elements; grow returns the old

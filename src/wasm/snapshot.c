@@ -412,7 +412,7 @@ wasm_instance *wasm_snapshot_instantiate(wasm_snapshot *s, wasm_error *err)
 /*
  * Instead of a restore: every page of the memory and of its dirty map goes
  * back to the kernel and reads as zero until the image is copied in again.
- * -1 when madvise fails (the memory is unchanged then).
+ * -1 when madvise fails: the memory is then in no known state.
  */
 static int give_back_memory(const wasm_snapshot *s, wasm_memory *mem)
 {
@@ -428,10 +428,13 @@ void wasm_snapshot_release(wasm_instance *inst)
     wasm_snapshot *s = inst->pool_owner;
     /* Read without the lock: a race only lets the warm list overshoot by one. */
     bool warm = atomic_load_explicit(&s->nwarm, memory_order_relaxed) < s->max_warm;
-    if (inst->own_mem && !warm && give_back_memory(s, inst->own_mem) < 0) warm = true;
+    park_stacks(inst);
+    if (inst->own_mem && !warm && give_back_memory(s, inst->own_mem) < 0) {
+        wasm_instance_destroy(inst);    /* never pooled in an unknown state */
+        return;
+    }
     if (inst->own_mem && warm) restore_memory(s, inst->own_mem);
     restore_state(s, inst);
-    park_stacks(inst);
     pthread_mutex_lock(&s->lock);
     if (warm) {
         inst->pool_next = s->warm;
