@@ -299,8 +299,6 @@ static const struct {
     const char *dir, *reason;
 } not_ported[] = {
     { "verify-image-signatures", "not in the seeds' policy set (needs sigstore/OCI host capabilities)" },
-    { "trusted-repos-policy", "not in the seeds' policy set" },
-    { "labels-policy", "not in the seeds' policy set" },
 };
 
 static const char *defect_reason(const char *dir, const char *test)
