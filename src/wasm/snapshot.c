@@ -14,7 +14,7 @@
  *
  * The pool grows to the number of evaluations of one snapshot that ran at
  * once, which can be as many as there are threads, but only as many as there
- * are CPUs (at least two) can run at the same moment: the others were
+ * are CPUs to run on (at least two) can run at the same moment: the others were
  * preempted while holding theirs.  So the pool keeps that many idle instances
  * ready to run (warm); instances that come back beyond that give their
  * memory's pages back to the kernel instead of being restored and wait on a
@@ -22,6 +22,7 @@
  * resident then does not grow with the number of threads.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,6 +160,15 @@ static int capture(wasm_snapshot *s, const wasm_instance *t)
     return 0;
 }
 
+/* The CPUs this process may run on (its affinity: a container's cpuset, taskset). */
+static uint32_t usable_cpus(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) return (uint32_t)CPU_COUNT(&set);
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (uint32_t)n : 1;
+}
+
 wasm_snapshot *wasm_snapshot_take(wasm_instance *t, wasm_error *err)
 {
     const wasm_module *m = t->module;
@@ -170,8 +180,8 @@ wasm_snapshot *wasm_snapshot_take(wasm_instance *t, wasm_error *err)
     if (!s) goto oom;
     s->module = m;
     s->limits = t->limits;
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    s->max_warm = cpus > 2 ? (uint32_t)cpus : 2;
+    uint32_t cpus = usable_cpus();
+    s->max_warm = cpus > 2 ? cpus : 2;
     pthread_mutex_init(&s->lock, NULL);
     if (capture(s, t) < 0) {
         wasm_snapshot_free(s);

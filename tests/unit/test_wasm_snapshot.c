@@ -5,6 +5,7 @@
  * instances of one snapshot run on several threads at once.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -221,8 +222,8 @@ static size_t resident_pages(const uint8_t *base, size_t len)
 }
 
 /*
- * More instances in use at once than the pool keeps warm (one per CPU, at
- * least two): the surplus gives its memory back when freed, and comes back
+ * More instances in use at once than the pool keeps warm (one per CPU the
+ * process may run on, at least two): the surplus gives its memory back when freed, and comes back
  * fresh, twice over (the second time after a restore of a refilled memory).
  */
 static void test_surplus_given_back(wasm_module *m)
@@ -234,8 +235,9 @@ static void test_surplus_given_back(wasm_module *m)
     wasm_instance_free(t);
     CHECK(s != NULL);
     if (!s) return;
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    int warm = cpus > 2 ? (int)cpus : 2, n = warm + 3;
+    cpu_set_t set;
+    int cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 2;
+    int warm = cpus > 2 ? cpus : 2, n = warm + 3;
     wasm_instance **inst = calloc((size_t)n, sizeof *inst);
     const uint8_t **base = calloc((size_t)n, sizeof *base);
     for (int round = 0; round < 2 && inst && base; round++) {
