@@ -156,12 +156,22 @@ static void check_image(const settings *st, kw_val image_val, rejections *out)
     }
 }
 
+/* Hosts validate the settings before any evaluation; one that did not gets
+ * a rejection naming the problem rather than a guest error (fail closed). */
+static bool reject_invalid_settings(const char *error)
+{
+    kw_buf b = { 0 };
+    kw_buf_puts(&b, "Provided settings are not valid: ");
+    kw_buf_puts(&b, error);
+    return kw_reject(kw_buf_cstr(&b), 0);
+}
+
 static bool validate(kw_val request, kw_val settings_json)
 {
     settings st;
     const char *err = settings_read(settings_json, &st);
     if (err)
-        return kw_fail(err);
+        return reject_invalid_settings(err);
     static const char *const lists[] = { "initContainers", "ephemeralContainers", "containers" };
     kw_val spec_lists[3];
     kw_get_many(kw_pod_spec(request), lists, 3, spec_lists);
