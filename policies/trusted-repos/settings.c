@@ -26,11 +26,9 @@ static const char *list_error(const char *filter, const char *list, const char *
     return kw_buf_cstr(&b);
 }
 
-/* settings[filter][list] into out; images: literal entries parsed. */
-static const char *read_list(kw_val filter_obj, const char *filter, const char *list, bool images,
-                             matchers *out)
+/* One list of a filter; images: literal entries parsed. */
+static const char *read_list(kw_val v, const char *filter, const char *list, bool images, matchers *out)
 {
-    kw_val v = kw_get(filter_obj, list);
     if (!kw_present(v) || kw_typeof(v) == KW_NULL)
         return NULL;
     if (!kw_all_strings(v))
@@ -57,16 +55,24 @@ static const char *read_list(kw_val filter_obj, const char *filter, const char *
     return NULL;
 }
 
-static const char *read_filter(kw_val json, const char *filter, kw_val *obj)
+/* One filter object; allow is NULL for tags (upstream ignores an allow list
+ * there). */
+static const char *read_filter(kw_val v, const char *filter, bool images, matchers *allow, matchers *reject)
 {
-    *obj = kw_get(json, filter);
-    kw_type t = kw_typeof(*obj);
-    if (t == KW_ABSENT || t == KW_NULL || t == KW_OBJECT)
+    kw_type t = kw_typeof(v);
+    if (t == KW_ABSENT || t == KW_NULL)
         return NULL;
-    kw_buf b = { 0 };
-    kw_buf_puts(&b, filter);
-    kw_buf_puts(&b, " must be an object");
-    return kw_buf_cstr(&b);
+    if (t != KW_OBJECT) {
+        kw_buf b = { 0 };
+        kw_buf_puts(&b, filter);
+        kw_buf_puts(&b, " must be an object");
+        return kw_buf_cstr(&b);
+    }
+    static const char *const keys[] = { "allow", "reject" };
+    kw_val lists[2];
+    kw_get_many(v, keys, 2, lists);
+    const char *err = allow ? read_list(lists[0], filter, "allow", images, allow) : NULL;
+    return err ? err : read_list(lists[1], filter, "reject", images, reject);
 }
 
 /* A literal tag is valid when "hello:<tag>" is a valid image reference. */
@@ -112,22 +118,30 @@ const char *settings_read(kw_val json, settings *out)
     kw_type t = kw_typeof(json);
     if (t != KW_ABSENT && t != KW_NULL && t != KW_OBJECT)
         return "settings must be an object";
-    kw_val registries, tags, images;
-    const char *err;
-    if ((err = read_filter(json, "registries", &registries)) || (err = read_filter(json, "tags", &tags)) ||
-        (err = read_filter(json, "images", &images)) ||
-        (err = read_list(registries, "registries", "allow", false, &out->registries_allow)) ||
-        (err = read_list(registries, "registries", "reject", false, &out->registries_reject)) ||
-        (err = read_list(tags, "tags", "reject", false, &out->tags_reject)) ||
-        (err = read_list(images, "images", "allow", true, &out->images_allow)) ||
-        (err = read_list(images, "images", "reject", true, &out->images_reject)))
-        return err;
+    static const char *const keys[] = { "registries", "tags", "images" };
+    kw_val filters[3];
+    kw_get_many(json, keys, 3, filters);
+    const char *err = read_filter(filters[0], "registries", false, &out->registries_allow, &out->registries_reject);
+    if (!err)
+        err = read_filter(filters[1], "tags", false, NULL, &out->tags_reject);
+    if (!err)
+        err = read_filter(filters[2], "images", true, &out->images_allow, &out->images_reject);
+    return err;
+}
 
+const char *settings_check(const settings *st)
+{
     kw_buf errors = { 0 };
-    if (out->registries_allow.n && out->registries_reject.n)
+    if (st->registries_allow.n && st->registries_reject.n)
         add_error(&errors, "only one of registries allow or reject can be provided");
-    if (out->images_allow.n && out->images_reject.n)
+    if (st->images_allow.n && st->images_reject.n)
         add_error(&errors, "only one of images allow or reject can be provided");
-    add_error(&errors, invalid_tags(&out->tags_reject));
+    add_error(&errors, invalid_tags(&st->tags_reject));
     return errors.len ? kw_buf_cstr(&errors) : NULL;
+}
+
+bool settings_empty(const settings *st)
+{
+    return !st->registries_allow.n && !st->registries_reject.n && !st->tags_reject.n && !st->images_allow.n &&
+           !st->images_reject.n;
 }

@@ -26,8 +26,12 @@ typedef struct settings {
     matchers images_allow, images_reject;
 } settings;
 
-/* Reads and checks the settings: NULL when valid, else the message. */
+/* Reads the settings: NULL when they can be read, else the message.
+ * settings_check then runs upstream's checks on what was read. */
 const char *settings_read(kw_val json, settings *out);
+const char *settings_check(const settings *st);
+/* No filter has an entry: every image passes. */
+bool settings_empty(const settings *st);
 
 /* Whether s matches pattern, where '*' matches any run of characters
  * (including none) and '?' exactly one; everything else matches itself. */
