@@ -173,7 +173,7 @@ static const char *invalid_keys(const names *values)
     return b.len ? kw_buf_cstr(&b) : NULL;
 }
 
-/* NULL when valid, else the message. */
+/* NULL when the settings can be read, else the message. */
 static const char *read_settings(kw_val json, settings *out)
 {
     memset(out, 0, sizeof *out);
@@ -198,9 +198,15 @@ static const char *read_settings(kw_val json, settings *out)
     while (kw_next(&it, &v))
         out->values.v[out->values.n++] = kw_str(v);
     sort_unique(&out->values);
-    if (out->values.n == 0)
+    return NULL;
+}
+
+/* upstream's checks on settings that could be read */
+static const char *check_settings(const settings *st)
+{
+    if (st->values.n == 0)
         return "Empty label list is not allowed";
-    return invalid_keys(&out->values);
+    return invalid_keys(&st->values);
 }
 
 /* ---- validation ------------------------------------------------------------ */
@@ -295,6 +301,8 @@ static bool validate_settings(kw_val settings_json)
 {
     settings st;
     const char *err = read_settings(settings_json, &st);
+    if (!err)
+        err = check_settings(&st);
     return err ? kw_settings_invalid(err) : kw_settings_valid();
 }
 
