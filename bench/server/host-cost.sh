@@ -4,6 +4,7 @@
 # the machine (see bench/server/README.md, "Host cost per request").
 #
 #   bench/server/host-cost.sh [SERVER [REQUEST [N [POLICY_WASM]]]]
+#   HOST_COST_SETTINGS='{"k": "v"}' bench/server/host-cost.sh ...   (the policy's settings, default {})
 #
 # Starts SERVER (default build/policy-server) under callgrind with --workers 1,
 # plain HTTP on 127.0.0.1:19543 (probe 19544), pod-privileged alone; sends 20
@@ -17,6 +18,7 @@ SERVER=${1:-$ROOT/build/policy-server}
 REQ=${2:-$HERE/requests/pod-create.json}
 N=${3:-1000}
 MOD=${4:-$ROOT/build/policies/pod-privileged.wasm}
+SETTINGS=${HOST_COST_SETTINGS:-{\}}
 PORT=${HOST_COST_PORT:-19543}
 OUT="$ROOT/build/bench/host-cost"
 
@@ -24,9 +26,10 @@ for tool in valgrind callgrind_control callgrind_annotate curl; do
     command -v "$tool" >/dev/null || { echo "host-cost: needs $tool (apt-get install valgrind curl)" >&2; exit 1; }
 done
 [ -x "$SERVER" ] && [ -f "$MOD" ] && [ -f "$REQ" ] || { echo "host-cost: missing $SERVER, $MOD or $REQ" >&2; exit 1; }
+MOD=$(realpath "$MOD")
 mkdir -p "$OUT"
 rm -f "$OUT"/callgrind.*
-printf 'pod-privileged:\n  module: %s\n  settings: {}\n' "$MOD" > "$OUT/policies.yml"
+printf 'pod-privileged:\n  module: %s\n  allowedToMutate: true\n  settings: %s\n' "$MOD" "$SETTINGS" > "$OUT/policies.yml"
 
 valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.%p" \
     "$SERVER" --addr 127.0.0.1 --port "$PORT" --readiness-probe-port $((PORT + 1)) --workers 1 \
