@@ -539,7 +539,8 @@ static bool skim_object(parser *ps)
         if (!at(ps, ':')) return fail_colon(ps);
         ps->p++;
         emit_char(ps, ':');
-        if (!skim_value(ps)) return false;
+        skip_ws(ps);
+        if (!(at(ps, '"') ? skim_string(ps) : skim_value(ps))) return false;   /* most values are strings */
         skip_ws(ps);
         if (at(ps, ',')) { ps->p++; emit_char(ps, ','); skip_ws(ps); continue; }
         if (at(ps, '}')) { ps->p++; break; }
