@@ -218,24 +218,26 @@ static void run_case(const char *dir, kw_val tc)
 static void run_protocol_checks(void)
 {
     char *out = NULL;
-    check(kw_native_call("protocol_version", "", 0, &out) == 1 && strcmp(out, "\"v1\"") == 0,
-          "protocol_version", "should answer \"v1\"", out);
+    /* each call first: `out` is an argument of check() too, and C leaves
+     * the order in which arguments are evaluated open */
+    bool ok = kw_native_call("protocol_version", "", 0, &out) == 1 && strcmp(out, "\"v1\"") == 0;
+    check(ok, "protocol_version", "should answer \"v1\"", out);
     free(out);
-    check(kw_native_call("nope", "", 0, &out) == 0 && strcmp(out, "No handler registered for function nope") == 0,
-          "unknown operation", "should fail with the waPC message", out);
+    ok = kw_native_call("nope", "", 0, &out) == 0 && strcmp(out, "No handler registered for function nope") == 0;
+    check(ok, "unknown operation", "should fail with the waPC message", out);
     free(out);
-    check(kw_native_call("validate", "{\"request\":", 11, &out) == 0 && strstr(out, "invalid ValidationRequest"),
-          "malformed request", "should fail cleanly", out);
+    ok = kw_native_call("validate", "{\"request\":", 11, &out) == 0 && strstr(out, "invalid ValidationRequest");
+    check(ok, "malformed request", "should fail cleanly", out);
     free(out);
     /* settings written before the request (our host writes them after) */
     static const char settings_first[] = "{\"settings\":{},\"request\":{\"uid\":\"x\"}}";
     kw_val resp;
-    check(kw_native_call("validate", settings_first, strlen(settings_first), &out) == 1 &&
-              kw_parse(out, strlen(out), &resp, NULL, 0) == 0 && kw_typeof(kw_get(resp, "accepted")) == KW_BOOL,
-          "settings first", "should be answered", out);
+    ok = kw_native_call("validate", settings_first, strlen(settings_first), &out) == 1 &&
+         kw_parse(out, strlen(out), &resp, NULL, 0) == 0 && kw_typeof(kw_get(resp, "accepted")) == KW_BOOL;
+    check(ok, "settings first", "should be answered", out);
     free(out);
-    check(kw_native_call("validate_settings", "[1,", 3, &out) == 0 && strstr(out, "invalid settings"),
-          "malformed settings", "should fail cleanly", out);
+    ok = kw_native_call("validate_settings", "[1,", 3, &out) == 0 && strstr(out, "invalid settings");
+    check(ok, "malformed settings", "should fail cleanly", out);
     free(out);
 }
 
