@@ -28,3 +28,7 @@ row apparmor-psp $P/apparmor-psp/test_data/pod_annotated.json '{"allowed_profile
 row safe-labels $P/safe-labels/test_data/configmap.json '{"denied_labels":["foo"],"constrained_labels":{"cost-center":"^cc-\\d+$"}}'
 row disallow-service-loadbalancer $P/disallow-service-loadbalancer/test_data/service_lb.json '{}'
 row echo $P/echo/test_data/create_marked.json '{}'
+row trusted-repos $P/trusted-repos/test_data/pod_all_lists.json \
+    '{"registries":{"allow":["ghcr.io","quay.io","docker.io"]},"tags":{"reject":["latest"]},"images":{"reject":["quay.io/coreos/etcd:v3.4.12"]}}'
+row labels $P/labels/test_data/deployment.json \
+    '{"criteria":"doesNotContainOtherThan","values":["app.kubernetes.io/name","cost-center","owner"]}'
