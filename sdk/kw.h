@@ -137,6 +137,21 @@ void kw_buf_json_str(kw_buf *b, const char *s, size_t n);
 /* NUL-terminated contents (the terminator is not counted in len) */
 const char *kw_buf_cstr(kw_buf *b);
 
+/* A list of names on the arena (label keys, registries, ...): collected as
+ * found, then sorted for a message.  Zero-initialised is empty. */
+typedef struct kw_names {
+    const char **v;
+    size_t n, cap;
+} kw_names;
+
+void kw_names_add(kw_names *l, const char *name);
+/* Sorts (strcmp order) and keeps each name once. */
+void kw_names_sort_unique(kw_names *l);
+/* Whether `name` is in a list that kw_names_sort_unique has sorted. */
+bool kw_names_has(const kw_names *l, const char *name);
+/* The names, `separator` between them. */
+void kw_buf_names(kw_buf *b, const kw_names *l, const char *separator);
+
 /* A JSON writer that places the commas:
  *     kw_writer w = {0};
  *     kw_w_obj(&w); kw_w_key(&w, "valid"); kw_w_bool(&w, true); kw_w_end(&w);
@@ -214,6 +229,9 @@ bool kw_mutate(kw_val mutated);
 bool kw_accept_with_warnings(const char *const *warnings, size_t n);
 bool kw_settings_valid(void);
 bool kw_settings_invalid(const char *message);
+/* In validate, for settings the host should have refused: the rejection
+ * "Provided settings are not valid: <error>" (fail closed, not a guest error). */
+bool kw_reject_invalid_settings(const char *error);
 /* A failed call (the host reports "Guest call failure: <message>"). */
 bool kw_fail(const char *message);
 

@@ -118,6 +118,14 @@ bool kw_accept_with_warnings(const char *const *warnings, size_t n)
     return respond_writer(&w);
 }
 
+bool kw_reject_invalid_settings(const char *error)
+{
+    kw_buf b = { 0 };
+    kw_buf_puts(&b, "Provided settings are not valid: ");
+    kw_buf_puts(&b, error);
+    return kw_reject(kw_buf_cstr(&b), 0);
+}
+
 bool kw_settings_valid(void)
 {
     static const char valid[] = "{\"valid\":true}";

@@ -15,7 +15,6 @@
  */
 #include "kw.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 typedef enum {
@@ -42,41 +41,13 @@ static const criterion upstream_order[] = {
 };
 enum { CRITERIA = sizeof upstream_order / sizeof upstream_order[0] };
 
-/* A sorted set of names. */
-typedef struct names {
-    const char **v;
-    size_t n;
-} names;
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static void sort_unique(names *l)
-{
-    if (l->n == 0)
-        return;
-    qsort(l->v, l->n, sizeof *l->v, by_name);
-    size_t kept = 1;
-    for (size_t i = 1; i < l->n; i++)
-        if (strcmp(l->v[i], l->v[kept - 1]) != 0)
-            l->v[kept++] = l->v[i];
-    l->n = kept;
-}
-
-static bool has(const names *l, const char *name)
-{
-    return bsearch(&name, l->v, l->n, sizeof *l->v, by_name) != NULL;
-}
-
 /* The members of `from` that are (or are not) in `set`. */
-static names filter(const names *from, const names *set, bool in_set)
+static kw_names filter(const kw_names *from, const kw_names *set, bool in_set)
 {
-    names out = { kw_alloc((from->n + 1) * sizeof *out.v), 0 };
+    kw_names out = { 0 };
     for (size_t i = 0; i < from->n; i++)
-        if (has(set, from->v[i]) == in_set)
-            out.v[out.n++] = from->v[i];
+        if (kw_names_has(set, from->v[i]) == in_set)
+            kw_names_add(&out, from->v[i]);
     return out;
 }
 
@@ -84,7 +55,7 @@ static names filter(const names *from, const names *set, bool in_set)
 
 typedef struct settings {
     criterion criterion;
-    names values;
+    kw_names values;
 } settings;
 
 static const char *unknown_criterion(const char *given)
@@ -159,7 +130,7 @@ static const char *key_problem(const char *key)
     return kw_buf_cstr(&b);
 }
 
-static const char *invalid_keys(const names *values)
+static const char *invalid_keys(const kw_names *values)
 {
     kw_buf b = { 0 };
     for (size_t i = 0; i < values->n; i++) {
@@ -192,12 +163,11 @@ static const char *read_settings(kw_val json, settings *out)
         return "missing field `values`";
     if (!kw_all_strings(values))
         return "values must be a list of strings";
-    out->values.v = kw_alloc((kw_len(values) + 1) * sizeof *out->values.v);
     kw_iter it = kw_iter_begin(values);
     kw_val v;
     while (kw_next(&it, &v))
-        out->values.v[out->values.n++] = kw_str(v);
-    sort_unique(&out->values);
+        kw_names_add(&out->values, kw_str(v));
+    kw_names_sort_unique(&out->values);
     return NULL;
 }
 
@@ -211,41 +181,25 @@ static const char *check_settings(const settings *st)
 
 /* ---- validation ------------------------------------------------------------ */
 
-static names label_keys(kw_val request)
+static kw_names label_keys(kw_val request)
 {
     kw_val labels = kw_labels(kw_request_object(request));
-    names out = { kw_alloc((kw_len(labels) + 1) * sizeof *out.v), 0 };
-    if (kw_typeof(labels) != KW_OBJECT)
-        return out;
+    kw_names out = { 0 };
     kw_iter it = kw_iter_begin(labels);
     kw_val key, value;
     while (kw_next_member(&it, &key, &value))
-        out.v[out.n++] = kw_str(key);
-    sort_unique(&out);
+        kw_names_add(&out, kw_str(key));
+    kw_names_sort_unique(&out);
     return out;
 }
 
 /* "<sentence> a, b" (upstream's "{} {}" with the names joined by ", "). */
-static bool reject_with(const char *sentence, const names *l)
+static bool reject_with(const char *sentence, const kw_names *l)
 {
     kw_buf b = { 0 };
     kw_buf_puts(&b, sentence);
     kw_buf_putc(&b, ' ');
-    for (size_t i = 0; i < l->n; i++) {
-        if (i)
-            kw_buf_puts(&b, ", ");
-        kw_buf_puts(&b, l->v[i]);
-    }
-    return kw_reject(kw_buf_cstr(&b), 0);
-}
-
-/* Hosts validate the settings before any evaluation; one that did not gets
- * a rejection naming the problem rather than a guest error (fail closed). */
-static bool reject_invalid_settings(const char *error)
-{
-    kw_buf b = { 0 };
-    kw_buf_puts(&b, "Provided settings are not valid: ");
-    kw_buf_puts(&b, error);
+    kw_buf_names(&b, l, ", ");
     return kw_reject(kw_buf_cstr(&b), 0);
 }
 
@@ -254,10 +208,10 @@ static bool validate(kw_val request, kw_val settings_json)
     settings st;
     const char *err = read_settings(settings_json, &st);
     if (err)
-        return reject_invalid_settings(err);
-    names labels = label_keys(request);
-    names present = filter(&st.values, &labels, true);   /* values found on the object */
-    names others = filter(&labels, &st.values, false);   /* labels outside values */
+        return kw_reject_invalid_settings(err);
+    kw_names labels = label_keys(request);
+    kw_names present = filter(&st.values, &labels, true);   /* values found on the object */
+    kw_names others = filter(&labels, &st.values, false);   /* labels outside values */
     switch (st.criterion) {
     case CONTAINS_ANY_OF:
         if (present.n == 0)
@@ -271,7 +225,7 @@ static bool validate(kw_val request, kw_val settings_json)
         break;
     case CONTAINS_ALL_OF:
         if (present.n < st.values.n) {
-            names missing = filter(&st.values, &labels, false);
+            kw_names missing = filter(&st.values, &labels, false);
             return reject_with("Resource is missing required labels as specified in the validation rules. "
                                "The following labels are missing:", &missing);
         }

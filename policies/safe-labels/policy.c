@@ -12,48 +12,19 @@
  */
 #include "kw.h"
 
-#include <stdlib.h>
 #include <string.h>
-
-/* A sorted list of label names for a message. */
-typedef struct names {
-    const char **v;
-    size_t n, cap;
-} names;
-
-static void names_add(names *l, const char *name)
-{
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 8;
-        const char **v = kw_alloc(cap * sizeof *v);
-        if (l->n)
-            memcpy(v, l->v, l->n * sizeof *v);
-        l->v = v;
-        l->cap = cap;
-    }
-    l->v[l->n++] = name;
-}
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
 
 /* Appends "<prefix><a>,<b>..." to msg when l is not empty, after ". " if msg
  * already holds a sentence. */
-static void report(kw_buf *msg, const char *prefix, names *l, const char *separator)
+static void report(kw_buf *msg, const char *prefix, kw_names *l, const char *separator)
 {
     if (l->n == 0)
         return;
-    qsort(l->v, l->n, sizeof *l->v, by_name);
+    kw_names_sort_unique(l);
     if (msg->len)
         kw_buf_puts(msg, ". ");
     kw_buf_puts(msg, prefix);
-    for (size_t i = 0; i < l->n; i++) {
-        if (i)
-            kw_buf_puts(msg, separator);
-        kw_buf_puts(msg, l->v[i]);
-    }
+    kw_buf_names(msg, l, separator);
 }
 
 static bool validate(kw_val request, kw_val settings)
@@ -61,13 +32,13 @@ static bool validate(kw_val request, kw_val settings)
     kw_val labels = kw_labels(kw_request_object(request));
     kw_val denied = kw_get(settings, "denied_labels");
     kw_val constrained = kw_get(settings, "constrained_labels");
-    names bad_denied = { 0 }, bad_constraint = { 0 }, missing = { 0 };
+    kw_names bad_denied = { 0 }, bad_constraint = { 0 }, missing = { 0 };
 
     kw_iter it = kw_iter_begin(labels);
     kw_val key, value;
     while (kw_next_member(&it, &key, &value)) {
         if (kw_contains(denied, key))
-            names_add(&bad_denied, kw_str(key));
+            kw_names_add(&bad_denied, kw_str(key));
         const char *label = kw_str(key);
         kw_val pattern = kw_get(constrained, label);
         if (!kw_present(pattern))
@@ -76,13 +47,13 @@ static bool validate(kw_val request, kw_val settings)
         kw_regex *re = kw_regex_compile(kw_str(pattern), NULL, 0);
         const char *text = kw_str(value);
         if (!re || kw_typeof(value) != KW_STRING || !kw_regex_match(re, text, strlen(text)))
-            names_add(&bad_constraint, label);
+            kw_names_add(&bad_constraint, label);
     }
     kw_iter mi = kw_iter_begin(kw_get(settings, "mandatory_labels"));
     kw_val m;
     while (kw_next(&mi, &m))
         if (!kw_present(kw_get(labels, kw_str(m))))
-            names_add(&missing, kw_str(m));
+            kw_names_add(&missing, kw_str(m));
 
     kw_buf msg = { 0 };
     report(&msg, "The following labels are denied: ", &bad_denied, ",");
@@ -93,7 +64,7 @@ static bool validate(kw_val request, kw_val settings)
     return kw_accept();
 }
 
-static bool invalid_with_names(const char *prefix, names *l)
+static bool invalid_with_names(const char *prefix, kw_names *l)
 {
     kw_buf msg = { 0 };
     report(&msg, prefix, l, ", ");
@@ -113,7 +84,7 @@ static bool validate_settings(kw_val settings)
     if (ct != KW_ABSENT && ct != KW_NULL && ct != KW_OBJECT)
         return kw_settings_invalid("constrained_labels must map label names to regular expressions");
 
-    names both = { 0 };
+    kw_names both = { 0 };
     kw_iter it = kw_iter_begin(constrained);
     kw_val key, pattern;
     while (kw_next_member(&it, &key, &pattern)) {
@@ -123,7 +94,7 @@ static bool validate_settings(kw_val settings)
         if (!kw_regex_compile(kw_str(pattern), err, sizeof err))
             return kw_settings_invalid(err);
         if (kw_contains(denied, key))
-            names_add(&both, kw_str(key));
+            kw_names_add(&both, kw_str(key));
     }
     if (both.n)
         return invalid_with_names("These labels cannot be constrained and denied at the same time: ", &both);
@@ -131,7 +102,7 @@ static bool validate_settings(kw_val settings)
     kw_val m;
     while (kw_next(&mi, &m))
         if (kw_contains(denied, m))
-            names_add(&both, kw_str(m));
+            kw_names_add(&both, kw_str(m));
     if (both.n)
         return invalid_with_names("These labels cannot be mandatory and denied at the same time: ", &both);
     return kw_settings_valid();

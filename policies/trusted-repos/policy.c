@@ -19,47 +19,17 @@
  */
 #include "trusted_repos.h"
 
-#include <stdlib.h>
 #include <string.h>
 
-/* A sorted list of distinct names for the message. */
-typedef struct names {
-    const char **v;
-    size_t n, cap;
-} names;
-
-static void names_add(names *l, const char *name)
-{
-    for (size_t i = 0; i < l->n; i++)
-        if (strcmp(l->v[i], name) == 0)
-            return;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 8;
-        const char **v = kw_alloc(cap * sizeof *v);
-        if (l->n)
-            memcpy(v, l->v, l->n * sizeof *v);
-        l->v = v;
-        l->cap = cap;
-    }
-    l->v[l->n++] = name;
-}
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static void report(kw_buf *msg, const char *what, names *l)
+static void report(kw_buf *msg, const char *what, kw_names *l)
 {
     if (l->n == 0)
         return;
-    qsort(l->v, l->n, sizeof *l->v, by_name);
+    kw_names_sort_unique(l);
     kw_buf_puts(msg, msg->len ? "; " : "not allowed, reported errors: ");
     kw_buf_puts(msg, what);
-    for (size_t i = 0; i < l->n; i++) {
-        kw_buf_puts(msg, i ? ", " : ": ");
-        kw_buf_puts(msg, l->v[i]);
-    }
+    kw_buf_puts(msg, ": ");
+    kw_buf_names(msg, l, ", ");
 }
 
 static bool any_name_matches(const matchers *list, const char *name)
@@ -145,7 +115,7 @@ static bool image_allowed(const settings *st, const image *img)
 }
 
 typedef struct rejections {
-    names registries, tags, images;
+    kw_names registries, tags, images;
 } rejections;
 
 static void check_image(const settings *st, kw_val image_val, rejections *out)
@@ -157,25 +127,15 @@ static void check_image(const settings *st, kw_val image_val, rejections *out)
     if (kw_image_ref_parse(text, strlen(text), &img.ref))
         return;   /* not a reference: upstream leaves it alone */
     if (!name_allowed(&st->registries_allow, &st->registries_reject, img.ref.registry))
-        names_add(&out->registries, img.ref.registry);
+        kw_names_add(&out->registries, img.ref.registry);
     const char *tag = img.ref.tag ? img.ref.tag : "latest";
     if (st->tags_reject.n && any_name_matches(&st->tags_reject, tag))
-        names_add(&out->tags, tag);
+        kw_names_add(&out->tags, tag);
     if (st->images_allow.n || st->images_reject.n) {
         image_forms(st, &img);
         if (!image_allowed(st, &img))
-            names_add(&out->images, text);
+            kw_names_add(&out->images, text);
     }
-}
-
-/* Hosts validate the settings before any evaluation; one that did not gets
- * a rejection naming the problem rather than a guest error (fail closed). */
-static bool reject_invalid_settings(const char *error)
-{
-    kw_buf b = { 0 };
-    kw_buf_puts(&b, "Provided settings are not valid: ");
-    kw_buf_puts(&b, error);
-    return kw_reject(kw_buf_cstr(&b), 0);
 }
 
 static bool validate(kw_val request, kw_val settings_json)
@@ -183,7 +143,7 @@ static bool validate(kw_val request, kw_val settings_json)
     settings st;
     const char *err = settings_read(settings_json, &st);
     if (err)
-        return reject_invalid_settings(err);
+        return kw_reject_invalid_settings(err);
     if (settings_empty(&st))
         return kw_accept();   /* nothing to check: skip reading the images */
     static const char *const lists[] = { "initContainers", "ephemeralContainers", "containers" };

@@ -320,6 +320,26 @@ static void test_image_ref(void)
     CHECK(!kw_image_ref_equal(&a, &b));
 }
 
+static void test_names(void)
+{
+    kw_names l = { 0 };
+    CHECK(!kw_names_has(&l, "a"));
+    static const char *const in[] = { "b", "a", "c", "a", "b", "d", "e", "f", "g", "h", "a" };
+    for (size_t i = 0; i < sizeof in / sizeof in[0]; i++)   /* more than the first capacity of 8 */
+        kw_names_add(&l, in[i]);
+    CHECK(l.n == 11);
+    kw_names_sort_unique(&l);
+    kw_buf b = { 0 };
+    kw_buf_names(&b, &l, ", ");
+    CHECK(strcmp(kw_buf_cstr(&b), "a, b, c, d, e, f, g, h") == 0);
+    CHECK(kw_names_has(&l, "a") && kw_names_has(&l, "h") && !kw_names_has(&l, "ab"));
+    kw_names empty = { 0 };
+    kw_names_sort_unique(&empty);
+    kw_buf e = { 0 };
+    kw_buf_names(&e, &empty, ", ");
+    CHECK(e.len == 0);
+}
+
 int main(void)
 {
     test_parse_errors();
@@ -330,6 +350,7 @@ int main(void)
     test_splice();
     test_regex();
     test_image_ref();
+    test_names();
     kw_arena_reset();
     TEST_DONE();
 }
