@@ -50,10 +50,11 @@ policy_set *policy_set_build(policy_runtime *rt, const char *path, bool continue
 void policy_set_free(policy_set *set);
 const loaded_policy *policy_set_find(const policy_set *set, const char *id);
 
-/* Group evaluation (spec §2.7) into `out`; -1 out of memory. */
+/* Group evaluation (spec §2.7) into `out`; -1 out of memory.  `raw`: a
+ * /validate_raw request, which Gatekeeper members refuse (policy_validate_raw). */
 int group_evaluate(const loaded_policy *lp, json_arena *a, const json_value *request,
                    const char *request_text, size_t request_text_len, const char *uid,
-                   policy_response *out);
+                   bool raw, policy_response *out);
 
 typedef struct app app;
 

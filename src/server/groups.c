@@ -17,6 +17,7 @@ typedef struct group_call {
     const json_value *request;
     const char *request_text;
     size_t request_text_len;
+    bool raw;
     policy_status_cause *causes;        /* one per member at most: each is called at most once */
     size_t n_causes;
     bool *called, *results;
@@ -42,7 +43,9 @@ static int call_member(void *ctx, size_t member)
         return g->results[member];
     policy_response r;
     memset(&r, 0, sizeof r);
-    if (policy_validate(g->lp->members[member], g->a, g->request, g->request_text, g->request_text_len, &r))
+    int (*validate)(const policy *, json_arena *, const json_value *, const char *, size_t, policy_response *) =
+        g->raw ? policy_validate_raw : policy_validate;
+    if (validate(g->lp->members[member], g->a, g->request, g->request_text, g->request_text_len, &r))
         return -1;
     bool ok = r.allowed && !r.patch;
     const char *message = r.patch ? MSG_GROUP_MUTATION : (r.has_status ? r.status.message : NULL);
@@ -55,12 +58,12 @@ static int call_member(void *ctx, size_t member)
 
 int group_evaluate(const loaded_policy *lp, json_arena *a, const json_value *request,
                    const char *request_text, size_t request_text_len, const char *uid,
-                   policy_response *out)
+                   bool raw, policy_response *out)
 {
     size_t n = lp->entry->n_members;
     group_call g = {
         .lp = lp, .a = a, .request = request, .request_text = request_text,
-        .request_text_len = request_text_len,
+        .request_text_len = request_text_len, .raw = raw,
         .causes = json_arena_alloc(a, n * sizeof *g.causes),
         .called = json_arena_alloc(a, n * sizeof *g.called),
         .results = json_arena_alloc(a, n * sizeof *g.results),

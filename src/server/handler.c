@@ -122,7 +122,8 @@ static int run_policy(evaluation *ev)
         return -1;
     uint64_t start = now_ns();
     int rc = ev->lp->entry->is_group
-                 ? group_evaluate(ev->lp, a, ev->req->request, text, len, ev->req->uid, &ev->resp)
+                 ? group_evaluate(ev->lp, a, ev->req->request, text, len, ev->req->uid, ev->origin == ORIGIN_RAW,
+                                  &ev->resp)
                  : ev->origin == ORIGIN_RAW   /* Gatekeeper refuses raw requests (spec §2.6) */
                  ? policy_validate_raw(ev->lp->single, a, ev->req->request, text, len, &ev->resp)
                  : policy_validate(ev->lp->single, a, ev->req->request, text, len, &ev->resp);

@@ -73,6 +73,12 @@ opa:
 opa-no-mutation:
   module: $WORK/opa.wasm
   allowedToMutate: false
+lb-group:
+  expression: "lb()"
+  message: the group says no
+  policies:
+    lb:
+      module: $GK
 YAML
 if start_server "$WORK/policies.yml"; then
     post /validate/lb-protect "$(review_of "$LBDATA/service_lb.json")"
@@ -85,6 +91,10 @@ if start_server "$WORK/policies.yml"; then
         '200 {"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"lb-1","allowed":true,"auditAnnotations":null,"warnings":null}}'
     post /validate_raw/lb-protect '{"request":{"uid":"raw1","spec":{"type":"LoadBalancer"}}}'
     check_has "gatekeeper: raw refused" "$BODY" '"message":"internal server error: Gatekeeper does not support raw validation requests","code":500'
+    post /validate/lb-group "$(review_of "$LBDATA/service_nodeport.json")"
+    check_has "group with a gatekeeper member: accept" "$BODY" '"uid":"lb-2","allowed":true'
+    post /validate_raw/lb-group '{"request":{"uid":"raw2","spec":{"type":"NodePort"}}}'
+    check_has "group, raw: the gatekeeper member refuses" "$BODY" '"message":"internal server error: Gatekeeper does not support raw validation requests","field":"spec.policies.lb"'
     post /validate/opa "$(opa_review o1 accept)"
     check_has "opa: accept" "$BODY" '"response":{"uid":"o1","allowed":true,"auditAnnotations":null'
     post /validate/opa "$(opa_review o2 reject)"
