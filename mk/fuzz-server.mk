@@ -4,6 +4,8 @@
 #                            pipelining, chunked bodies cut anywhere
 #   make test-fuzz-policies  POLICIES_FUZZ_TIME seconds (default 20): the policies file
 #                            and its group expressions (tests/fuzz/fuzz_policies.c)
+#   make test-fuzz-admission ADMISSION_FUZZ_TIME seconds (default 20): request bodies
+#                            (tests/fuzz/fuzz_admission.c, src/server/admission.c)
 HTTP_FUZZ_TIME ?= 30
 HTTP_FUZZ_DIR  := build/fuzz-http
 
@@ -51,5 +53,27 @@ test-fuzz-policies: $(POLICIES_FUZZ_DIR)/fuzz_policies
 	else tail -n 40 $(POLICIES_FUZZ_DIR)/fuzz.log; echo "fuzz-policies: FAILED, log $(POLICIES_FUZZ_DIR)/fuzz.log"; \
 		echo "0 passed, 1 failed"; exit 1; fi
 
-TEST_SUITES += test-fuzz-http test-fuzz-policies
-.PHONY: test-fuzz-http test-fuzz-policies
+ADMISSION_FUZZ_TIME ?= 20
+ADMISSION_FUZZ_DIR  := build/fuzz-admission
+ADMISSION_FUZZ_SRC  := src/server/admission.c $(wildcard src/json/*.c)
+
+$(ADMISSION_FUZZ_DIR)/fuzz_admission: tests/fuzz/fuzz_admission.c $(ADMISSION_FUZZ_SRC) src/server/admission.h include/json.h
+	@mkdir -p $(@D)
+	clang -std=c11 -O1 -g -Iinclude -D_GNU_SOURCE -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
+		-fsanitize=fuzzer,address,undefined $< $(ADMISSION_FUZZ_SRC) -lyaml -lm -o $@
+
+# Seeds: byte 0 the route (0 validate, 1 audit, 2 raw), then a body.
+test-fuzz-admission: $(ADMISSION_FUZZ_DIR)/fuzz_admission
+	@mkdir -p $(ADMISSION_FUZZ_DIR)/corpus $(ADMISSION_FUZZ_DIR)/seeds
+	@for f in bench/server/requests/*.json; do \
+		{ printf '\000'; cat "$$f"; } > $(ADMISSION_FUZZ_DIR)/seeds/v-$$(basename $$f); \
+		{ printf '\002{"request":'; cat "$$f"; printf '}'; } > $(ADMISSION_FUZZ_DIR)/seeds/r-$$(basename $$f); done
+	@if $< -max_total_time=$(ADMISSION_FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 -max_len=16384 \
+		-artifact_prefix=$(ADMISSION_FUZZ_DIR)/ $(ADMISSION_FUZZ_DIR)/corpus $(ADMISSION_FUZZ_DIR)/seeds \
+		>$(ADMISSION_FUZZ_DIR)/fuzz.log 2>&1; then \
+		echo "fuzz-admission: $(ADMISSION_FUZZ_TIME)s campaign, no crash"; echo "1 passed, 0 failed"; \
+	else tail -n 40 $(ADMISSION_FUZZ_DIR)/fuzz.log; echo "fuzz-admission: FAILED, log $(ADMISSION_FUZZ_DIR)/fuzz.log"; \
+		echo "0 passed, 1 failed"; exit 1; fi
+
+TEST_SUITES += test-fuzz-http test-fuzz-policies test-fuzz-admission
+.PHONY: test-fuzz-http test-fuzz-policies test-fuzz-admission
