@@ -8,6 +8,8 @@
 
 #include <string.h>
 
+#include "json_scan.h"
+
 enum { MAX_DEPTH = 256 };
 
 /* ---- validation -------------------------------------------------------------- */
@@ -25,28 +27,7 @@ static void fail(checker *c, const char *what)
 
 static void ws(checker *c)
 {
-    while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r'))
-        c->p++;
-}
-
-static int hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9') return ch - '0';
-    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
-    return -1;
-}
-
-static int hex4(const char *p)
-{
-    int v = 0;
-    for (int i = 0; i < 4; i++) {
-        int h = hexval(p[i]);
-        if (h < 0)
-            return -1;
-        v = v * 16 + h;
-    }
-    return v;
+    c->p = scan_ws(c->p, c->end);
 }
 
 /* Length of the UTF-8 sequence at p (1-4), or 0 if invalid. */
@@ -102,16 +83,16 @@ static void string_rest(checker *c)
                 break;
             char e = c->p[1];
             if (e == 'u') {
-                if (c->end - c->p < 6 || hex4(c->p + 2) < 0)
+                if (c->end - c->p < 6 || scan_hex4(c->p + 2) < 0)
                     return fail(c, "bad \\u escape");
-                int u = hex4(c->p + 2);
+                int u = scan_hex4(c->p + 2);
                 c->p += 6;
                 if (u >= 0xdc00 && u <= 0xdfff)
                     return fail(c, "lone low surrogate");
                 if (u >= 0xd800 && u <= 0xdbff) {
                     if (c->end - c->p < 6 || c->p[0] != '\\' || c->p[1] != 'u')
                         return fail(c, "lone high surrogate");
-                    int lo = hex4(c->p + 2);
+                    int lo = scan_hex4(c->p + 2);
                     if (lo < 0xdc00 || lo > 0xdfff)
                         return fail(c, "lone high surrogate");
                     c->p += 6;

@@ -286,27 +286,6 @@ kw_val kw_path(kw_val v, const char *path)
 
 /* ---- strings ----------------------------------------------------------------- */
 
-static int hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9') return ch - '0';
-    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
-    return -1;
-}
-
-/* The 4 hex digits at p[0..4) (the caller checked they are there), or -1. */
-static int hex4(const char *p)
-{
-    int v = 0;
-    for (int i = 0; i < 4; i++) {
-        int h = hexval(p[i]);
-        if (h < 0)
-            return -1;
-        v = v * 16 + h;
-    }
-    return v;
-}
-
 static size_t utf8_put(unsigned cp, char out[4])
 {
     if (cp < 0x80) { out[0] = (char)cp; return 1; }
@@ -345,12 +324,12 @@ static size_t decode_escape(const char **pp, const char *end, char out[4])
     case 'r': cp = '\r'; break;
     case 't': cp = '\t'; break;
     case 'u':
-        cp = end - p >= 4 ? hex4(p) : -1;
+        cp = end - p >= 4 ? scan_hex4(p) : -1;
         if (cp < 0)
             return 0;
         p += 4;
         if (cp >= 0xd800 && cp <= 0xdfff) {
-            int lo = cp <= 0xdbff && end - p >= 6 && p[0] == '\\' && p[1] == 'u' ? hex4(p + 2) : -1;
+            int lo = cp <= 0xdbff && end - p >= 6 && p[0] == '\\' && p[1] == 'u' ? scan_hex4(p + 2) : -1;
             if (lo >= 0xdc00 && lo <= 0xdfff) {
                 cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
                 p += 6;

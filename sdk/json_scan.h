@@ -45,6 +45,23 @@ static inline const char *scan_ws(const char *p, const char *end)
     return p;
 }
 
+/* The value of the 4 hex digits at p[0..4) (the caller checked they are
+ * there) of a \uXXXX escape, or -1. */
+static inline int scan_hex4(const char *p)
+{
+    int v = 0;
+    for (int i = 0; i < 4; i++) {
+        char ch = p[i];
+        int h = ch >= '0' && ch <= '9' ? ch - '0'
+              : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+              : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+        if (h < 0)
+            return -1;
+        v = v * 16 + h;
+    }
+    return v;
+}
+
 /* Whether the quote at q (after start) is escaped: preceded by an odd number
  * of backslashes. */
 static inline bool scan_escaped(const char *start, const char *q)
