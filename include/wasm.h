@@ -108,6 +108,10 @@ typedef struct wasm_limits {
 /* Decodes, validates and compiles.  The bytes are copied; the caller may free them. */
 wasm_module *wasm_module_load(const uint8_t *bytes, size_t len, wasm_error *err);
 void wasm_module_free(wasm_module *module);
+/* How the module's code runs: "jit" (compiled to machine code at load, on
+ * x86-64 Linux) or "interp" (the interpreter: other machines, or the
+ * environment variable KW_WASM_TIER=interp at load). */
+const char *wasm_module_tier(const wasm_module *module);
 
 typedef struct wasm_functype_info {
     uint32_t nparams, nresults;

@@ -1553,6 +1553,7 @@ int wasm_compile_func(wasm_module *m, uint32_t idx, wasm_error *err)
     code->nresults = c->type->nresults;
     code->frame_slots = c->nlocals_total + c->max_height + 2;   /* interp.c clears two slots at entry */
     code->len = c->ncode;
+    code->native = NULL;
     memcpy(code->words, c->code, (size_t)c->ncode * sizeof code->words[0]);
     fn->code = code;
     free_compiler(c);

@@ -138,6 +138,9 @@ struct wasm_module {
     wasm_custom *customs;   uint32_t ncustoms;
     bool *func_refable;          /* per function: named in an element segment, export or
                                     global init, so ref.func may take it (spec C.refs) */
+    void *jit_region;            /* the module's machine code (jit.h), or NULL: interpreted */
+    size_t jit_size;
+    const void *jit_enter;       /* the entry trampoline at the start of jit_region */
 };
 
 /* Decodes m->bytes into m and validates everything but function bodies (decode.c). */
@@ -223,6 +226,7 @@ struct wasm_instance {
     atomic_int interrupt;        /* nonzero: stop at the next loop back-edge or call */
     uint64_t deadline_ns;        /* CLOCK_MONOTONIC; 0 = none */
     size_t stack_top;            /* interp: first free stack slot while a host function runs */
+    uintptr_t jit_stack_limit;   /* while compiled code runs: the machine stack it may use down to */
 
     void *userdata;
     int exit_code;

@@ -27,6 +27,8 @@
 
 #include "internal.h"
 #include "interp_ops.h"
+#include "jit.h"
+#include "numeric.h"
 
 #define POLL_INTERVAL 1024
 
@@ -57,81 +59,6 @@ const char *wasm_trap_string(wasm_trap trap)
     }
 }
 
-/* ---- numeric helpers used by the statements in interp_ops.h ---------------- */
-
-static inline float f32(uint32_t u) { float f; memcpy(&f, &u, sizeof f); return f; }
-static inline uint32_t bf32(float f) { uint32_t u; memcpy(&u, &f, sizeof u); return u; }
-static inline double f64(uint64_t u) { double d; memcpy(&d, &u, sizeof d); return d; }
-static inline uint64_t bf64(double d) { uint64_t u; memcpy(&u, &d, sizeof u); return u; }
-
-/* Rounding: libm may hand a signalling NaN back unchanged; wasm wants it quieted. */
-static inline float f32_round(float (*round)(float), float x) { return x != x ? x + x : round(x); }
-static inline double f64_round(double (*round)(double), double x) { return x != x ? x + x : round(x); }
-
-/* min/max: NaN in, NaN out (x + y propagates a quieted input NaN); -0 < +0. */
-static inline uint32_t f32_min(uint32_t a, uint32_t b)
-{
-    float x = f32(a), y = f32(b);
-    if (x != x || y != y) return bf32(x + y);
-    if (x == y) return a | b;
-    return x < y ? a : b;
-}
-
-static inline uint32_t f32_max(uint32_t a, uint32_t b)
-{
-    float x = f32(a), y = f32(b);
-    if (x != x || y != y) return bf32(x + y);
-    if (x == y) return a & b;
-    return x > y ? a : b;
-}
-
-static inline uint64_t f64_min(uint64_t a, uint64_t b)
-{
-    double x = f64(a), y = f64(b);
-    if (x != x || y != y) return bf64(x + y);
-    if (x == y) return a | b;
-    return x < y ? a : b;
-}
-
-static inline uint64_t f64_max(uint64_t a, uint64_t b)
-{
-    double x = f64(a), y = f64(b);
-    if (x != x || y != y) return bf64(x + y);
-    if (x == y) return a & b;
-    return x > y ? a : b;
-}
-
-/* Saturating truncations (f32 operands are promoted to double exactly). */
-static inline int32_t sat_s32(double x)
-{
-    if (x != x) return 0;
-    if (x <= -2147483649.0) return INT32_MIN;
-    if (x >= 2147483648.0) return INT32_MAX;
-    return (int32_t)x;
-}
-
-static inline uint32_t sat_u32(double x)
-{
-    if (x != x || x <= -1.0) return 0;
-    if (x >= 4294967296.0) return UINT32_MAX;
-    return (uint32_t)x;
-}
-
-static inline int64_t sat_s64(double x)
-{
-    if (x != x) return 0;
-    if (x < -9223372036854775808.0) return INT64_MIN;
-    if (x >= 9223372036854775808.0) return INT64_MAX;
-    return (int64_t)x;
-}
-
-static inline uint64_t sat_u64(double x)
-{
-    if (x != x || x <= -1.0) return 0;
-    if (x >= 18446744073709551616.0) return UINT64_MAX;
-    return (uint64_t)x;
-}
-
 /* ---- interruption -------------------------------------------------------- */
 
 static uint64_t monotonic_ns(void)
@@ -150,24 +77,6 @@ __attribute__((noinline)) static bool must_stop(wasm_instance *root, int *budget
 }
 
 /* ---- the loop -------------------------------------------------------------- */
-
-/* Operand types as stored in slots, and how immediates of each type are encoded. */
-#define CT_I32 uint32_t
-#define CT_F32 uint32_t
-#define CT_I64 uint64_t
-#define CT_F64 uint64_t
-#define ST_I32 int32_t       /* signed view, for sign-extending loads */
-#define ST_F32 int32_t
-#define ST_I64 int64_t
-#define ST_F64 int64_t
-#define IMMW_I32 1
-#define IMMW_F32 1
-#define IMMW_I64 2
-#define IMMW_F64 2
-#define IMM_I32(w) (w)[0]
-#define IMM_F32(w) (w)[0]
-#define IMM_I64(w) ((uint64_t)(w)[0] | (uint64_t)(w)[1] << 32)
-#define IMM_F64(w) IMM_I64(w)
 
 #define NEXT() goto *(const void *)(base + (int32_t)*ip)
 #define TRAP(code) do { trap = WASM_TRAP_##code; goto unwind; } while (0)
@@ -689,6 +598,11 @@ unwind:
     return trap;
 }
 
+wasm_trap wasm_interp_run(wasm_instance *root, wasm_instance *inst, const wasm_code *code, uint64_t *fp)
+{
+    return run(root, inst, code, fp, NULL);
+}
+
 const int32_t *wasm_interp_handlers(void)
 {
     const int32_t *table = NULL;
@@ -718,7 +632,8 @@ wasm_trap wasm_interp_call(wasm_instance *inst, wasm_funcinst *func, uint64_t *s
     uint64_t *end = inst->stack + inst->limits.value_stack_slots;
     if (fp + code->frame_slots > end || fp + code->nresults > end) return WASM_TRAP_STACK_EXHAUSTED;
     if (code->nparams) memcpy(fp, slots, code->nparams * sizeof *fp);
-    wasm_trap trap = run(inst, func->inst, code, fp, NULL);
+    wasm_trap trap = code->native ? wasm_jit_call(inst, func->inst, code, fp)
+                                  : run(inst, func->inst, code, fp, NULL);
     if (trap == WASM_OK && code->nresults) memcpy(slots, fp, code->nresults * sizeof *fp);
     return trap;
 }

@@ -291,6 +291,7 @@ struct wasm_code {
     uint32_t nresults;
     uint32_t frame_slots;        /* parameters + locals + deepest operand stack */
     uint32_t len;                /* words */
+    const void *native;          /* the same function compiled to machine code (jit.h), or NULL */
     uint32_t words[];
 };
 

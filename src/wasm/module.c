@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "jit.h"
 
 int wasm_fail(wasm_error *err, const char *fmt, ...)
 {
@@ -89,6 +90,7 @@ wasm_module *wasm_module_load(const uint8_t *bytes, size_t len, wasm_error *err)
     if (wasm_decode(m, err) < 0) goto fail;
     for (uint32_t i = m->nfunc_imports; i < m->nfuncs; i++)
         if (wasm_compile_func(m, i, err) < 0) goto fail;
+    wasm_jit_compile(m);         /* when it cannot, the interpreter runs the module */
     return m;
 fail:
     wasm_module_free(m);
@@ -98,6 +100,7 @@ fail:
 void wasm_module_free(wasm_module *m)
 {
     if (!m) return;
+    wasm_jit_release(m);
     for (uint32_t i = 0; i < m->ntypes; i++) {
         free(m->types[i].params);
         free(m->types[i].results);
@@ -208,4 +211,9 @@ const uint8_t *wasm_module_custom_section(const wasm_module *m, const char *name
     }
     if (len) *len = 0;
     return NULL;
+}
+
+const char *wasm_module_tier(const wasm_module *m)
+{
+    return m->jit_region ? "jit" : "interp";
 }

@@ -236,6 +236,20 @@ static wasm_instance *find_instance(script *s, const char *name)
     return NULL;
 }
 
+/* The tier every module must run on: the compiler on x86-64 Linux unless
+ * KW_WASM_TIER=interp, so that no module falls back to the interpreter unseen. */
+static const char *expected_tier(void)
+{
+    const char *tier = getenv("KW_WASM_TIER");
+    if (tier && strcmp(tier, "interp") == 0)
+        return "interp";
+#if defined(__x86_64__) && defined(__linux__)
+    return "jit";
+#else
+    return "interp";
+#endif
+}
+
 static void cmd_module(script *s, const json_value *cmd)
 {
     wasm_error err;
@@ -246,6 +260,8 @@ static void cmd_module(script *s, const json_value *cmd)
         fail(s, "module", "load failed: %s", err.message);
         return;
     }
+    if (strcmp(wasm_module_tier(module), expected_tier()) != 0)
+        fail(s, "module", "runs on the %s tier, expected %s", wasm_module_tier(module), expected_tier());
     wasm_instance *inst = wasm_instantiate(module, s->linker, NULL, &err);
     keep(s, name, module, inst);
     if (!inst) {

@@ -1,0 +1,105 @@
+/*
+ * numeric.h - the helpers the statements of interp_ops.h use (bit views of
+ * floats, rounding, min/max, saturating truncation), shared by the interpreter
+ * (interp.c) and the compiler's out-of-line operations (jit_ops.c), so both
+ * tiers compute every operator with the same code.
+ */
+#ifndef WASM_NUMERIC_H
+#define WASM_NUMERIC_H
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+static inline float f32(uint32_t u) { float f; memcpy(&f, &u, sizeof f); return f; }
+static inline uint32_t bf32(float f) { uint32_t u; memcpy(&u, &f, sizeof u); return u; }
+static inline double f64(uint64_t u) { double d; memcpy(&d, &u, sizeof d); return d; }
+static inline uint64_t bf64(double d) { uint64_t u; memcpy(&u, &d, sizeof u); return u; }
+
+/* Rounding: libm may hand a signalling NaN back unchanged; wasm wants it quieted. */
+static inline float f32_round(float (*round)(float), float x) { return x != x ? x + x : round(x); }
+static inline double f64_round(double (*round)(double), double x) { return x != x ? x + x : round(x); }
+
+/* min/max: NaN in, NaN out (x + y propagates a quieted input NaN); -0 < +0. */
+static inline uint32_t f32_min(uint32_t a, uint32_t b)
+{
+    float x = f32(a), y = f32(b);
+    if (x != x || y != y) return bf32(x + y);
+    if (x == y) return a | b;
+    return x < y ? a : b;
+}
+
+static inline uint32_t f32_max(uint32_t a, uint32_t b)
+{
+    float x = f32(a), y = f32(b);
+    if (x != x || y != y) return bf32(x + y);
+    if (x == y) return a & b;
+    return x > y ? a : b;
+}
+
+static inline uint64_t f64_min(uint64_t a, uint64_t b)
+{
+    double x = f64(a), y = f64(b);
+    if (x != x || y != y) return bf64(x + y);
+    if (x == y) return a | b;
+    return x < y ? a : b;
+}
+
+static inline uint64_t f64_max(uint64_t a, uint64_t b)
+{
+    double x = f64(a), y = f64(b);
+    if (x != x || y != y) return bf64(x + y);
+    if (x == y) return a & b;
+    return x > y ? a : b;
+}
+
+/* Saturating truncations (f32 operands are promoted to double exactly). */
+static inline int32_t sat_s32(double x)
+{
+    if (x != x) return 0;
+    if (x <= -2147483649.0) return INT32_MIN;
+    if (x >= 2147483648.0) return INT32_MAX;
+    return (int32_t)x;
+}
+
+static inline uint32_t sat_u32(double x)
+{
+    if (x != x || x <= -1.0) return 0;
+    if (x >= 4294967296.0) return UINT32_MAX;
+    return (uint32_t)x;
+}
+
+static inline int64_t sat_s64(double x)
+{
+    if (x != x) return 0;
+    if (x < -9223372036854775808.0) return INT64_MIN;
+    if (x >= 9223372036854775808.0) return INT64_MAX;
+    return (int64_t)x;
+}
+
+static inline uint64_t sat_u64(double x)
+{
+    if (x != x || x <= -1.0) return 0;
+    if (x >= 18446744073709551616.0) return UINT64_MAX;
+    return (uint64_t)x;
+}
+
+/* Operand types as stored in slots, and how immediates of each type are encoded. */
+#define CT_I32 uint32_t
+#define CT_F32 uint32_t
+#define CT_I64 uint64_t
+#define CT_F64 uint64_t
+#define ST_I32 int32_t       /* signed view, for sign-extending loads */
+#define ST_F32 int32_t
+#define ST_I64 int64_t
+#define ST_F64 int64_t
+#define IMMW_I32 1
+#define IMMW_F32 1
+#define IMMW_I64 2
+#define IMMW_F64 2
+#define IMM_I32(w) (w)[0]
+#define IMM_F32(w) (w)[0]
+#define IMM_I64(w) ((uint64_t)(w)[0] | (uint64_t)(w)[1] << 32)
+#define IMM_F64(w) IMM_I64(w)
+
+#endif /* WASM_NUMERIC_H */
