@@ -24,6 +24,19 @@ $(FUZZ_DIR)/fuzz_wasm: tests/fuzz/fuzz_wasm.c $(FUZZ_ENGINE)
 test-fuzz: $(FUZZ_DIR)/fuzz_wasm $(DEMO_WASM)
 	@tests/fuzz/run-fuzz.sh $(FUZZ_DIR)/fuzz_wasm $(FUZZ_TIME) "$(WASM_TESTSUITE)" build/spec $(DEMO_WASM)
 
-TEST_SUITES += test-fuzz
-.PHONY: test-fuzz
+# The compiled tier against the interpreter (tests/fuzz/fuzz_jit.c), same
+# seeds: `make test-fuzz-jit [FUZZ_JIT_TIME=600]`.  A difference aborts with
+# both sides printed; the closing line counts the calls compared.
+FUZZ_JIT_TIME ?= 60
+
+build/fuzz-jit/fuzz_jit: tests/fuzz/fuzz_jit.c src/wasm/internal.h $(FUZZ_ENGINE)
+	@mkdir -p $(@D)
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined $< $(FUZZ_ENGINE) -lm -o $@
+
+test-fuzz-jit: build/fuzz-jit/fuzz_jit $(DEMO_WASM)
+	@tests/fuzz/run-fuzz.sh $< $(FUZZ_JIT_TIME) "$(WASM_TESTSUITE)" build/spec $(DEMO_WASM); \
+	status=$$?; grep -h '^fuzz_jit: [0-9]* inputs' build/fuzz-jit/fuzz.log; exit $$status
+
+TEST_SUITES += test-fuzz test-fuzz-jit
+.PHONY: test-fuzz test-fuzz-jit
 -include $(wildcard $(FUZZ_DIR)/obj/*.d)
