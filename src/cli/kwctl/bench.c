@@ -63,6 +63,17 @@ static int measure(prepared *p, const bench_options *o)
     policy_response r;
     json_arena *a = json_arena_new(1 << 16);
     if (!a) return kwctl_fail("out of memory");
+    /* The request's compact text, made once as the server makes it once per
+     * HTTP request: the figures are the policy's, not those of re-serialising
+     * an AdmissionReview's request on every evaluation. */
+    json_buf text;
+    json_buf_init(&text);
+    if (!p->request_verbatim) {
+        json_write(&text, p->request);
+        if (text.oom) return kwctl_fail("out of memory");
+        p->request_verbatim = text.data;
+        p->request_verbatim_len = text.len;
+    }
     uint64_t start = now_ns(), warm_end = start + (uint64_t)(o->warm_up_s * 1e9);
     long warm = 0;
     do {
@@ -92,6 +103,8 @@ static int measure(prepared *p, const bench_options *o)
     print_stats("  sandbox instantiation", inst, n);
     print_stats("  guest run", run, n);
     json_buf_free(&out);
+    if (p->request_verbatim == text.data) p->request_verbatim = NULL;
+    json_buf_free(&text);
     free(total);
     free(inst);
     free(run);
