@@ -1,0 +1,188 @@
+/*
+ * test_wasm_jit - what the compiled tier keeps in machine registers and must
+ * get right where the interpreter has nothing to get wrong: the memory size
+ * after a callee grows memory, the memory registers after a call into another
+ * instance, the tier a module gets, polls in a loop made of br_table, an
+ * interrupt raised before the call, and traps passed up through compiled
+ * frames.  Runs on both tiers (make test-unit, make test-engine-interp): the
+ * results must be the same.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "wasm.h"
+#include "test.h"
+#include "wasm_build.h"
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Calls export `name` with up to 3 arguments; the first result goes to *out. */
+static wasm_trap call(wasm_instance *inst, const char *name, uint64_t *out, int nargs, ...)
+{
+    uint64_t args[3] = {0}, res[4] = {0};
+    va_list ap;
+    va_start(ap, nargs);
+    for (int i = 0; i < nargs; i++) args[i] = va_arg(ap, uint64_t);
+    va_end(ap);
+    wasm_funcinst *f = wasm_instance_export_func(inst, name);
+    if (!f) {
+        fprintf(stderr, "no export %s\n", name);
+        return WASM_TRAP_HOST;
+    }
+    wasm_trap t = wasm_call(inst, f, args, res);
+    if (out) *out = res[0];
+    return t;
+}
+
+static const char *expected_tier(void)
+{
+    const char *tier = getenv("KW_WASM_TIER");
+    if (tier && strcmp(tier, "interp") == 0) return "interp";
+#if defined(__x86_64__) && defined(__linux__)
+    return "jit";
+#else
+    return "interp";
+#endif
+}
+
+/* A callee grows memory; the caller then stores into the new page. */
+static void test_grow_in_callee(void)
+{
+    wasm_module *m = load_wat(
+        "(module (memory 1 4)"
+        " (func $grow (result i32) (memory.grow (i32.const 1)))"
+        " (func (export \"grow_then_store\") (param i32) (result i32)"
+        "   (drop (call $grow))"
+        "   (i32.store (local.get 0) (i32.const 0x5a5a))"
+        "   (i32.load (local.get 0)))"
+        " (func (export \"load\") (param i32) (result i32) (i32.load (local.get 0))))");
+    CHECK(m != NULL);
+    if (!m) return;
+    CHECK_STR(wasm_module_tier(m), expected_tier());
+    wasm_instance *inst = wasm_instantiate(m, NULL, NULL, NULL);
+    CHECK(inst != NULL);
+    uint64_t r = 0;
+    CHECK_INT(call(inst, "load", &r, 1, (uint64_t)65536), WASM_TRAP_MEMORY_OOB);
+    CHECK_INT(call(inst, "grow_then_store", &r, 1, (uint64_t)65536 + 100), WASM_OK);
+    CHECK_INT(r, 0x5a5a);
+    CHECK_INT(call(inst, "load", &r, 1, (uint64_t)65536 + 100), WASM_OK);
+    CHECK_INT(r, 0x5a5a);
+    CHECK_INT(call(inst, "load", &r, 1, (uint64_t)2 * 65536), WASM_TRAP_MEMORY_OOB);
+    wasm_instance_free(inst);
+    wasm_module_free(m);
+}
+
+/*
+ * A calls B (another instance with its own one-page memory) directly and
+ * through a table, then uses its own memory, which is larger: the memory base
+ * and size must be A's again after each call.
+ */
+static void test_other_instance(void)
+{
+    wasm_module *mb = load_wat(
+        "(module (memory (export \"mem\") 1)"
+        " (func (export \"poke\") (param i32) (i32.store8 (local.get 0) (i32.const 7)))"
+        " (func (export \"grow\") (result i32) (memory.grow (i32.const 1))))");
+    wasm_module *ma = load_wat(
+        "(module (import \"b\" \"poke\" (func $poke (param i32)))"
+        " (import \"b\" \"grow\" (func $grow (result i32)))"
+        " (memory 3)"
+        " (type $t (func (param i32)))"
+        " (table funcref (elem $poke))"
+        " (func (export \"run\") (param i32) (result i32)"
+        "   (call $poke (i32.const 10))"
+        "   (call_indirect (type $t) (i32.const 11) (i32.const 0))"
+        "   (drop (call $grow))"
+        "   (i32.store8 (local.get 0) (i32.const 9))"
+        "   (i32.load8_u (local.get 0))))");
+    CHECK(ma != NULL && mb != NULL);
+    if (!ma || !mb) return;
+    wasm_instance *b = wasm_instantiate(mb, NULL, NULL, NULL);
+    wasm_linker *l = wasm_linker_new();
+    wasm_linker_define_instance(l, "b", b);
+    wasm_instance *a = wasm_instantiate(ma, l, NULL, NULL);
+    CHECK(a != NULL && b != NULL);
+    if (a && b) {
+        uint64_t r = 0;
+        CHECK_INT(call(a, "run", &r, 1, (uint64_t)2 * 65536 + 5), WASM_OK);   /* beyond B's memory */
+        CHECK_INT(r, 9);
+        wasm_memory *bm = wasm_instance_export_memory(b, "mem");
+        CHECK(bm && wasm_memory_data(bm)[10] == 7 && wasm_memory_data(bm)[11] == 7);
+        CHECK(bm && wasm_memory_size(bm) == 2 * 65536);
+        CHECK(bm && wasm_memory_data(bm)[5] == 0);    /* A's store went to A's memory */
+        CHECK_INT(call(a, "run", &r, 1, (uint64_t)3 * 65536), WASM_TRAP_MEMORY_OOB);
+    }
+    wasm_instance_free(a);
+    wasm_instance_free(b);
+    wasm_linker_free(l);
+    wasm_module_free(ma);
+    wasm_module_free(mb);
+}
+
+/* A loop whose only back-edge is a br_table entry stops at the deadline;
+ * an interrupt raised before a call stops the first loop iteration. */
+static void test_polls(void)
+{
+    wasm_module *m = load_wat(
+        "(module"
+        " (func (export \"table_loop\") (param i32)"
+        "   (loop $l (block $out (br_table $l $out (local.get 0))))))");
+    CHECK(m != NULL);
+    if (!m) return;
+    wasm_instance *inst = wasm_instantiate(m, NULL, NULL, NULL);
+    CHECK(inst != NULL);
+    uint64_t start = now_ns();
+    wasm_instance_set_deadline(inst, start + 20 * 1000 * 1000);
+    CHECK_INT(call(inst, "table_loop", NULL, 1, (uint64_t)0), WASM_TRAP_INTERRUPTED);
+    uint64_t took = now_ns() - start;
+    CHECK(took >= 20 * 1000 * 1000 && took < 2000ull * 1000 * 1000);
+    CHECK_INT(call(inst, "table_loop", NULL, 1, (uint64_t)1), WASM_OK);   /* leaves: no back-edge */
+    wasm_instance_set_deadline(inst, 0);
+    wasm_instance_interrupt(inst);
+    CHECK_INT(call(inst, "table_loop", NULL, 1, (uint64_t)0), WASM_TRAP_INTERRUPTED);
+    wasm_instance_clear_interrupt(inst);
+    CHECK_INT(call(inst, "table_loop", NULL, 1, (uint64_t)1), WASM_OK);
+    wasm_instance_free(inst);
+    wasm_module_free(m);
+}
+
+/* Traps deep in compiled frames come back as values, and the instance stays usable. */
+static void test_traps_through_frames(void)
+{
+    wasm_module *m = load_wat(
+        "(module (memory 1)"
+        " (func $down (param i32) (result i32)"
+        "   (if (result i32) (local.get 0)"
+        "     (then (i32.add (i32.const 1) (call $down (i32.sub (local.get 0) (i32.const 1)))))"
+        "     (else (i32.load (i32.const 65535)))))"
+        " (func $div (param i32) (result i32) (i32.div_u (i32.const 10) (local.get 0)))"
+        " (func (export \"oob\") (param i32) (result i32) (call $down (local.get 0)))"
+        " (func (export \"div\") (param i32) (result i32) (i32.add (call $div (local.get 0)) (i32.const 1))))");
+    CHECK(m != NULL);
+    if (!m) return;
+    wasm_instance *inst = wasm_instantiate(m, NULL, NULL, NULL);
+    CHECK(inst != NULL);
+    uint64_t r = 0;
+    CHECK_INT(call(inst, "oob", &r, 1, (uint64_t)500), WASM_TRAP_MEMORY_OOB);
+    CHECK_STR(wasm_instance_trap_message(inst), "out of bounds memory access");
+    CHECK_INT(call(inst, "div", &r, 1, (uint64_t)0), WASM_TRAP_DIV_ZERO);
+    CHECK_INT(call(inst, "div", &r, 1, (uint64_t)3), WASM_OK);
+    CHECK_INT(r, 4);
+    wasm_instance_free(inst);
+    wasm_module_free(m);
+}
+
+int main(void)
+{
+    test_grow_in_callee();
+    test_other_instance();
+    test_polls();
+    test_traps_through_frames();
+    TEST_DONE();
+}
