@@ -21,6 +21,7 @@
  * function entry checks the value stack and the machine stack.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,7 @@
 #if defined(__x86_64__) && defined(__linux__)
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 /* ---- encoding --------------------------------------------------------------- */
 
@@ -50,10 +52,20 @@ enum { CC_O, CC_NO, CC_B, CC_AE, CC_E, CC_NE, CC_BE, CC_A, CC_S, CC_NS, CC_P, CC
 /* Operand widths for rm_mem/rm_reg. */
 enum { W32 = 0, W64 = 1, W16 = 2 };
 
+/*
+ * The machine code being built.  `cached_*` remembers the last slot stored
+ * and the register it came from, valid while nothing else has been emitted
+ * since (len == cached_end): the next instruction's first load of that slot
+ * then takes the register instead of the memory it was just written to.
+ * Labels end it (forget_cached): another path may arrive there.
+ */
 typedef struct buf {
     uint8_t *p;
     size_t len, cap;
     bool oom;
+    size_t cached_end;
+    uint32_t cached_slot;
+    int cached_reg;
 } buf;
 
 static void reserve(buf *b, size_t n)
@@ -141,10 +153,29 @@ static void rm_reg(buf *b, int w, unsigned opc, int reg, int rm)
 
 #define SLOT(s) ((int32_t)((s) * 8u))
 
-static void ld32(buf *b, int r, uint32_t slot) { rm_mem(b, W32, 0x8b, r, RBX, NOREG, SLOT(slot)); }
-static void ld64(buf *b, int r, uint32_t slot) { rm_mem(b, W64, 0x8b, r, RBX, NOREG, SLOT(slot)); }
-static void st64(buf *b, uint32_t slot, int r) { rm_mem(b, W64, 0x89, r, RBX, NOREG, SLOT(slot)); }
-static void ld(buf *b, int w, int r, uint32_t slot) { w == W64 ? ld64(b, r, slot) : ld32(b, r, slot); }
+static void forget_cached(buf *b) { b->cached_end = SIZE_MAX; }
+
+/* r = slot, 32 bits zero-extended (w == W32) or 64. */
+static void ld(buf *b, int w, int r, uint32_t slot)
+{
+    if (b->cached_end == b->len && b->cached_slot == slot) {
+        if (w == W64 && r == b->cached_reg) return;
+        rm_reg(b, w, 0x8b, r, b->cached_reg);    /* mov r, cached (a 32-bit mov zero-extends) */
+        return;
+    }
+    rm_mem(b, w, 0x8b, r, RBX, NOREG, SLOT(slot));
+}
+
+static void ld32(buf *b, int r, uint32_t slot) { ld(b, W32, r, slot); }
+static void ld64(buf *b, int r, uint32_t slot) { ld(b, W64, r, slot); }
+
+static void st64(buf *b, uint32_t slot, int r)
+{
+    rm_mem(b, W64, 0x89, r, RBX, NOREG, SLOT(slot));
+    b->cached_end = b->len;
+    b->cached_slot = slot;
+    b->cached_reg = r;
+}
 
 static void mov_imm(buf *b, int r, uint64_t v)
 {
@@ -190,7 +221,11 @@ static size_t jmp_open(buf *b)
     return b->len - 4;
 }
 
-static void bind_here(buf *b, size_t at) { put4(b, at, (uint32_t)(b->len - (at + 4))); }
+static void bind_here(buf *b, size_t at)
+{
+    put4(b, at, (uint32_t)(b->len - (at + 4)));
+    forget_cached(b);
+}
 
 /* ---- the translation state -------------------------------------------------- */
 
@@ -212,6 +247,7 @@ typedef struct jit {
     fixup *calls;                /* the module's (K_CALL), patched at the end */
     size_t ncalls, capcalls;
     uint32_t *at;                /* per instruction word: machine code offset, or UINT32_MAX */
+    uint8_t *label;              /* per instruction word: a branch target */
     uint32_t stub[NSTUBS];
     bool failed;
 } jit;
@@ -677,6 +713,19 @@ static bool emit_unary(jit *j, int op, const uint32_t *ip)
     case OP_i64_extend_i32_s: case OP_i64_extend32_s:
         rm_mem(b, W64, 0x63, RAX, RBX, NOREG, SLOT(ip[1]));
         break;
+    case OP_i32_ctz: case OP_i64_ctz: case OP_i32_clz: case OP_i64_clz: {
+        /* bsf/bsr leave ZF set on zero, when the answer is the width */
+        int w = op == OP_i64_ctz || op == OP_i64_clz ? W64 : W32, bits = w == W64 ? 64 : 32;
+        bool ctz = op == OP_i32_ctz || op == OP_i64_ctz;
+        mov_imm(b, RCX, ctz ? bits : 2 * bits - 1);
+        rm_mem(b, w, ctz ? 0x0fbc : 0x0fbd, RAX, RBX, NOREG, SLOT(ip[1]));
+        rm_reg(b, w, 0x0f44, RAX, RCX);          /* cmovz */
+        if (!ctz) {                              /* clz = (bits - 1) ^ bsr; zero: (2 bits - 1) ^ (bits - 1) */
+            rm_reg(b, w, 0x83, 6, RAX);
+            b1(b, bits - 1);
+        }
+        break;
+    }
     case OP_i32_extend8_s: rm_mem(b, W32, 0x0fbe, RAX, RBX, NOREG, SLOT(ip[1])); break;
     case OP_i32_extend16_s: rm_mem(b, W32, 0x0fbf, RAX, RBX, NOREG, SLOT(ip[1])); break;
     case OP_i64_extend8_s: rm_mem(b, W64, 0x0fbe, RAX, RBX, NOREG, SLOT(ip[1])); break;
@@ -896,20 +945,60 @@ static void emit_stubs(jit *j)
     }
 }
 
+/* Words of the instruction at ip (op its operation), or 0 when it does not fit in len. */
+static uint32_t instr_words(int op, const uint32_t *ip, uint32_t left)
+{
+    uint32_t n = op < 0 ? 0 : op == OP_br_table ? (left > 2 && ip[2] < left ? 4 + ip[2] : 0) : op_words[op];
+    return n <= left ? n : 0;
+}
+
+/* Where the branch of the instruction at ip keeps its displacement (0: not a branch). */
+static int disp_word(int op)
+{
+    switch (op) {
+    case OP_br: return 1;
+    case OP_br_if: case OP_br_unless: case OP_br_if64: case OP_br_unless64: return 2;
+    case OP_br_if_i32_load: case OP_br_unless_i32_load: return 3;
+    case OP_br_if_i32_load_add: case OP_br_unless_i32_load_add:
+    case OP_br_if_i32_load8_u_add: case OP_br_unless_i32_load8_u_add: return 4;
+#define BR_(name, neg, type, cond) case OP_br_##name: case OP_br_##name##_ri: return 3;
+    WASM_CMP_FUSED(BR_)
+#undef BR_
+    default: return 0;
+    }
+}
+
+/* Marks every instruction word some branch reaches: there, no register is known. */
+static void mark_labels(jit *j, const wasm_code *code)
+{
+    memset(j->label, 0, code->len);
+    for (uint32_t pc = 0, n; pc < code->len; pc += n) {
+        const uint32_t *ip = code->words + pc;
+        int op = op_of(ip[0]);
+        if (!(n = instr_words(op, ip, code->len - pc))) return;   /* translate() fails it */
+        int d = disp_word(op);
+        if (d && pc + ip[d] < code->len) j->label[pc + ip[d]] = 1;
+        for (uint32_t i = 0; op == OP_br_table && i <= ip[2]; i++)
+            if (pc + ip[3 + i] < code->len) j->label[pc + ip[3 + i]] = 1;
+    }
+}
+
 static void translate(jit *j, const wasm_code *code)
 {
     j->nfix = 0;
     for (uint32_t i = 0; i < code->len; i++) j->at[i] = UINT32_MAX;
+    mark_labels(j, code);
     emit_prologue(j, code);
     uint32_t pc = 0;
     while (pc < code->len && !j->failed) {
         const uint32_t *ip = code->words + pc;
         int op = op_of(ip[0]);
-        uint32_t n = op < 0 ? 0 : op == OP_br_table ? 4 + ip[2] : op_words[op];
-        if (!n || n > code->len - pc) {
+        uint32_t n = instr_words(op, ip, code->len - pc);
+        if (!n) {
             j->failed = true;
             break;
         }
+        if (j->label[pc]) forget_cached(&j->b);
         j->at[pc] = (uint32_t)j->b.len;
         emit_instr(j, op, ip, pc);
         pc += n;
@@ -944,6 +1033,25 @@ static void emit_trampoline(buf *b)
     b1(b, 0xc3);
 }
 
+/*
+ * With KW_WASM_PERFMAP set, each compiled function is listed in
+ * /tmp/perf-PID.map, the file `perf report` reads to name JIT code:
+ * "wasm:func<index>" at its machine code (sizes run to the next function).
+ */
+static void write_perf_map(const wasm_module *m, const uint8_t *region, const uint32_t *func_at, size_t len)
+{
+    if (!getenv("KW_WASM_PERFMAP")) return;
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/perf-%d.map", (int)getpid());
+    FILE *f = fopen(path, "a");
+    if (!f) return;
+    for (uint32_t i = m->nfunc_imports; i < m->nfuncs; i++) {
+        size_t end = i + 1 < m->nfuncs ? func_at[i + 1] : len;
+        fprintf(f, "%lx %zx wasm:func%u\n", (unsigned long)(uintptr_t)(region + func_at[i]), end - func_at[i], i);
+    }
+    fclose(f);
+}
+
 static bool jit_enabled(void)
 {
     const char *tier = getenv("KW_WASM_TIER");
@@ -956,12 +1064,14 @@ int wasm_jit_compile(wasm_module *m)
     pthread_once(&by_offset_once, build_by_offset);
     if (!offsets_unique) return -1;
     jit j = { .m = m };
+    forget_cached(&j.b);
     uint32_t maxlen = 0;
     for (uint32_t i = m->nfunc_imports; i < m->nfuncs; i++)
         if (m->funcs[i].code->len > maxlen) maxlen = m->funcs[i].code->len;
     uint32_t *func_at = calloc(m->nfuncs ? m->nfuncs : 1, sizeof *func_at);
     j.at = malloc((maxlen ? maxlen : 1) * sizeof *j.at);
-    if (!func_at || !j.at) j.failed = true;
+    j.label = malloc(maxlen ? maxlen : 1);
+    if (!func_at || !j.at || !j.label) j.failed = true;
     if (!j.failed) emit_trampoline(&j.b);
     for (uint32_t i = m->nfunc_imports; i < m->nfuncs && !j.failed && !j.b.oom; i++) {
         while (j.b.len % 16) b1(&j.b, 0xcc);
@@ -992,9 +1102,11 @@ int wasm_jit_compile(wasm_module *m)
         m->jit_enter = region;
         for (uint32_t i = m->nfunc_imports; i < m->nfuncs; i++)
             m->funcs[i].code->native = (const uint8_t *)region + func_at[i];
+        write_perf_map(m, region, func_at, j.b.len);
     }
     free(func_at);
     free(j.at);
+    free(j.label);
     free(j.fix);
     free(j.calls);
     free(j.b.p);
