@@ -162,6 +162,8 @@ void policy_module_release(policy_module *m);
 /* The metadata read at load (present = false when the module has none). */
 const policy_metadata *policy_module_metadata(const policy_module *m);
 policy_exec_mode policy_module_mode(const policy_module *m);
+/* "jit" when the module runs compiled to machine code, "interp" in the interpreter. */
+const char *policy_module_engine_tier(const policy_module *m);
 /* Lower-case hex SHA-256 of the module bytes (64 characters). */
 const char *policy_module_digest(const policy_module *m);
 

@@ -218,6 +218,11 @@ policy_exec_mode policy_module_mode(const policy_module *m)
     return m->mode;
 }
 
+const char *policy_module_engine_tier(const policy_module *m)
+{
+    return wasm_module_tier(m->wasm);
+}
+
 const char *policy_module_digest(const policy_module *m)
 {
     return m->digest;

@@ -193,7 +193,8 @@ static void reload(app *a)
     app_swap_policy_set(a, next);
     log_event(SERVER_LOG_INFO, "policy_server", "policies reloaded",
               (log_field[]){LOG_INT("policies", (long long)next->n_policies),
-                            LOG_INT("modules", (long long)next->n_modules)}, 2);
+                            LOG_INT("modules", (long long)next->n_modules),
+                            LOG_INT("interpreted_modules", (long long)next->n_interpreted)}, 3);
 }
 
 static void serve_signals(app *a, http_server *http, const sigset_t *set)
@@ -258,8 +259,9 @@ static int run(app *a, const sigset_t *signals)
                             LOG_INT("readiness_probe_port", http_server_port(http, HTTP_LISTENER_PROBE)),
                             LOG_INT("policies", (long long)set->n_policies),
                             LOG_INT("modules", (long long)set->n_modules),
+                            LOG_INT("interpreted_modules", (long long)set->n_interpreted),
                             LOG_INT("workers", a->cfg->workers),
-                            LOG_BOOL("tls", a->cfg->cert_file != NULL)}, 7);
+                            LOG_BOOL("tls", a->cfg->cert_file != NULL)}, 8);
     http_server_set_ready(http, true);
     serve_signals(a, http, signals);
     http_server_free(http);

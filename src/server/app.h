@@ -37,6 +37,7 @@ typedef struct policy_set {
     loaded_policy *policies;
     size_t n_policies;
     size_t n_modules;                   /* distinct compiled modules behind them */
+    size_t n_interpreted;               /* of those, run by the interpreter (not machine code) */
     size_t *index;                      /* open-addressing hash of ids -> policies[i] + 1; 0 empty */
     size_t index_cap;
 } policy_set;

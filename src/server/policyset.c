@@ -230,15 +230,19 @@ const loaded_policy *policy_set_find(const policy_set *set, const char *id)
     }
 }
 
-/* Distinct modules: different paths with identical bytes share one module. */
-static size_t count_distinct_modules(const builder *b)
+/* Distinct modules (different paths with identical bytes share one module),
+ * and how many of them the interpreter runs. */
+static size_t count_distinct_modules(const builder *b, size_t *interpreted)
 {
     size_t n = 0;
+    *interpreted = 0;
     for (size_t i = 0; i < b->n_modules; i++) {
         bool seen = !b->modules[i].module;
         for (size_t j = 0; j < i && !seen; j++)
             seen = b->modules[j].module == b->modules[i].module;
         n += !seen;
+        if (!seen && strcmp(policy_module_engine_tier(b->modules[i].module), "interp") == 0)
+            ++*interpreted;
     }
     return n;
 }
@@ -302,7 +306,7 @@ policy_set *policy_set_build(policy_runtime *rt, const char *path, bool continue
         snprintf(err, errlen, "out of memory");
         rc = -1;
     }
-    set->n_modules = count_distinct_modules(&b);
+    set->n_modules = count_distinct_modules(&b, &set->n_interpreted);
     builder_release(&b);
     if (rc) {
         policy_set_free(set);

@@ -109,6 +109,13 @@ EOF
     check "readiness is 200 once loaded" "$CODE" 200
     # 11 entries (13 policies with the group members) over 3 module files: each loaded once
     check_has "each module loaded once" "$(grep ' ready ' "$LOG")" "policies=11 modules=3 "
+    # x86-64 Linux compiles every module to machine code; elsewhere, or with
+    # KW_WASM_TIER=interp, the interpreter runs all three
+    if [ "$(uname -m)" = x86_64 ] && [ "${KW_WASM_TIER:-}" != interp ]; then
+        check_has "modules run compiled" "$(grep ' ready ' "$LOG")" " interpreted_modules=0 "
+    else
+        check_has "modules run interpreted" "$(grep ' ready ' "$LOG")" " interpreted_modules=3 "
+    fi
 
     # accept / reject, protect mode
     post /validate/privileged "$REQ/pod_plain.json"
