@@ -97,7 +97,9 @@ static int measure(prepared *p, const bench_options *o)
     json_buf_init(&out);
     policy_response_write(&out, &r);
     printf("response: %s\n", out.data);
-    printf("%zu evaluations measured after %ld warm-up ones, each in a fresh sandbox\n", n, warm);
+    printf("%zu evaluations measured after %ld warm-up ones, each in a fresh sandbox (engine: %s)\n", n, warm,
+           strcmp(policy_module_engine_tier(p->module), "jit") == 0 ? "compiled to machine code"
+                                                                    : "interpreter");
     int status = o->dump_path ? dump_samples(o->dump_path, total, inst, run, n) : 0;
     print_stats("evaluation (kwctl's clock)", total, n);
     print_stats("  sandbox instantiation", inst, n);
