@@ -322,6 +322,18 @@ expect_rc 0
 expect_out_has "50 evaluations measured"
 expect_out_has "sandbox instantiation"
 expect_out_has "guest run"
+if [ "$(uname -m)" = x86_64 ] && [ "${KW_WASM_TIER:-}" != interp ]; then
+    expect_out_has "(engine: compiled to machine code)"
+else
+    expect_out_has "(engine: interpreter)"
+fi
+
+name="bench: on the interpreter"
+run env KW_WASM_TIER=interp "$K" bench --warm-up-time 0 --measurement-time 0.2 --num-samples 20 \
+    -r "$F/review_privileged.json" "$P/pod-privileged.wasm"
+expect_rc 0
+expect_out_has "20 evaluations measured"
+expect_out_has "(engine: interpreter)"
 
 name="bench: samples to disk"
 run "$K" bench --warm-up-time 0 --measurement-time 5 --num-samples 20 --dump-results-to-disk "$T/samples.csv" \
