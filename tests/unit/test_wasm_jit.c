@@ -178,8 +178,43 @@ static void test_traps_through_frames(void)
     wasm_module_free(m);
 }
 
+/*
+ * Declared locals read zero even where the previous call left its values in
+ * the same frame slots: for counts on each side of the compiled prologue's
+ * ways of clearing them (8-byte, 16-byte and repeated stores).
+ */
+static void test_locals_start_at_zero(void)
+{
+    static const unsigned counts[] = { 1, 2, 3, 9, 33, 64, 65, 70 };
+    for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++) {
+        unsigned n = counts[k];
+        char *text = malloc(200 + 120 * (size_t)n), *w = text;
+        w += sprintf(w, "(module (func (export \"dirty\") (param i64)");
+        for (unsigned i = 0; i < n; i++) w += sprintf(w, " (local i64)");
+        for (unsigned i = 0; i < n; i++) w += sprintf(w, " (local.set %u (local.get 0))", i + 1);
+        w += sprintf(w, ") (func (export \"sum\") (param i64) (result i64)");
+        for (unsigned i = 0; i < n; i++) w += sprintf(w, " (local i64)");
+        w += sprintf(w, " (local.get 0)");
+        for (unsigned i = 0; i < n; i++) w += sprintf(w, " (i64.add (local.get %u))", i + 1);
+        sprintf(w, "))");
+        wasm_module *m = load_wat(text);
+        free(text);
+        CHECK(m != NULL);
+        if (!m) continue;
+        wasm_instance *inst = wasm_instantiate(m, NULL, NULL, NULL);
+        uint64_t r = 1;
+        CHECK_INT(call(inst, "dirty", NULL, 1, (uint64_t)0x0101010101010101ull), WASM_OK);
+        CHECK_INT(call(inst, "sum", &r, 1, (uint64_t)5), WASM_OK);
+        if (r != 5) fprintf(stderr, "%u locals: sum %llu, want 5\n", n, (unsigned long long)r);
+        CHECK(r == 5);
+        wasm_instance_free(inst);
+        wasm_module_free(m);
+    }
+}
+
 int main(void)
 {
+    test_locals_start_at_zero();
     test_grow_in_callee();
     test_other_instance();
     test_polls();
