@@ -27,14 +27,20 @@ test-fuzz: $(FUZZ_DIR)/fuzz_wasm $(DEMO_WASM)
 # The compiled tier against the interpreter (tests/fuzz/fuzz_jit.c), same
 # seeds: `make test-fuzz-jit [FUZZ_JIT_TIME=600]`.  A difference aborts with
 # both sides printed; the closing line counts the calls compared.
-FUZZ_JIT_TIME ?= 60
+# Extra seeds: tests/fuzz/jit-seeds/*.wat (the compiler's fused instructions).
+FUZZ_JIT_TIME  ?= 60
+FUZZ_JIT_SEEDS := $(patsubst tests/fuzz/jit-seeds/%.wat,build/fuzz-jit/wat/%.wasm,$(wildcard tests/fuzz/jit-seeds/*.wat))
 
 build/fuzz-jit/fuzz_jit: tests/fuzz/fuzz_jit.c src/wasm/internal.h $(FUZZ_ENGINE)
 	@mkdir -p $(@D)
 	clang $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined $< $(FUZZ_ENGINE) -lm -o $@
 
-test-fuzz-jit: build/fuzz-jit/fuzz_jit $(DEMO_WASM)
-	@tests/fuzz/run-fuzz.sh $< $(FUZZ_JIT_TIME) "$(WASM_TESTSUITE)" build/spec $(DEMO_WASM); \
+build/fuzz-jit/wat/%.wasm: tests/fuzz/jit-seeds/%.wat
+	@mkdir -p $(@D)
+	wat2wasm $< -o $@
+
+test-fuzz-jit: build/fuzz-jit/fuzz_jit $(DEMO_WASM) $(FUZZ_JIT_SEEDS)
+	@tests/fuzz/run-fuzz.sh $< $(FUZZ_JIT_TIME) "$(WASM_TESTSUITE)" build/spec $(DEMO_WASM) $(FUZZ_JIT_SEEDS); \
 	status=$$?; grep -h '^fuzz_jit: [0-9]* inputs' build/fuzz-jit/fuzz.log; exit $$status
 
 TEST_SUITES += test-fuzz test-fuzz-jit
