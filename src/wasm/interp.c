@@ -92,14 +92,6 @@ __attribute__((noinline)) static bool must_stop(wasm_instance *root, int *budget
         if (d_ <= 0) POLL(); \
         NEXT(); \
     } while (0)
-#define TRUNC(x, lo, hi) do { \
-        if ((x) != (x)) TRAP(INVALID_CONVERSION); \
-        if (!((x) > (lo) && (x) < (hi))) TRAP(INT_OVERFLOW); \
-    } while (0)
-#define DIV_CHECK(b, overflow) do { \
-        if ((b) == 0) TRAP(DIV_ZERO); \
-        if (overflow) TRAP(INT_OVERFLOW); \
-    } while (0)
 /* Memory accesses: 64-bit effective address, one compare against the size. */
 #define EFFECTIVE(addr_slot, offset, n) \
     uint64_t ea = (uint64_t)(uint32_t)fp[addr_slot] + (offset); \

@@ -19,14 +19,6 @@
 #define POLL_INTERVAL 1024
 
 #define TRAP(code) return WASM_TRAP_##code
-#define TRUNC(x, lo, hi) do { \
-        if ((x) != (x)) TRAP(INVALID_CONVERSION); \
-        if (!((x) > (lo) && (x) < (hi))) TRAP(INT_OVERFLOW); \
-    } while (0)
-#define DIV_CHECK(b, overflow) do { \
-        if ((b) == 0) TRAP(DIV_ZERO); \
-        if (overflow) TRAP(INT_OVERFLOW); \
-    } while (0)
 #define OP_FN(name) static wasm_trap op_##name(jit_ctx *ctx, uint64_t *fp, const uint32_t *ip)
 
 /* ---- numeric operators --------------------------------------------------- */

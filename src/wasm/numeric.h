@@ -102,4 +102,15 @@ static inline uint64_t sat_u64(double x)
 #define IMM_I64(w) ((uint64_t)(w)[0] | (uint64_t)(w)[1] << 32)
 #define IMM_F64(w) IMM_I64(w)
 
+/* The traps inside statements; TRAP(code) is the includer's (a jump to the
+ * interpreter's unwind, a return from an out-of-line operator). */
+#define TRUNC(x, lo, hi) do { \
+        if ((x) != (x)) TRAP(INVALID_CONVERSION); \
+        if (!((x) > (lo) && (x) < (hi))) TRAP(INT_OVERFLOW); \
+    } while (0)
+#define DIV_CHECK(b, overflow) do { \
+        if ((b) == 0) TRAP(DIV_ZERO); \
+        if (overflow) TRAP(INT_OVERFLOW); \
+    } while (0)
+
 #endif /* WASM_NUMERIC_H */

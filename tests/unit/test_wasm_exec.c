@@ -35,24 +35,6 @@ static wasm_instance *instance_of(const char *text, wasm_module **mod, const was
     return inst;
 }
 
-/* Calls export `name` with up to 3 arguments; the first result goes to *out. */
-static wasm_trap call(wasm_instance *inst, const char *name, uint64_t *out, int nargs, ...)
-{
-    uint64_t args[3] = {0}, res[4] = {0};
-    va_list ap;
-    va_start(ap, nargs);
-    for (int i = 0; i < nargs; i++) args[i] = va_arg(ap, uint64_t);
-    va_end(ap);
-    wasm_funcinst *f = wasm_instance_export_func(inst, name);
-    if (!f) {
-        fprintf(stderr, "no export %s\n", name);
-        return WASM_TRAP_HOST;
-    }
-    wasm_trap t = wasm_call(inst, f, args, res);
-    if (out) *out = res[0];
-    return t;
-}
-
 static uint64_t f32b(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
 static uint64_t f64b(double d) { uint64_t u; memcpy(&u, &d, 8); return u; }
 
@@ -94,87 +76,87 @@ static const char numeric_wat[] =
 static void test_integers(wasm_instance *inst)
 {
     uint64_t r;
-    CHECK_INT(call(inst, "div_s", &r, 2, (uint64_t)(uint32_t)-7, (uint64_t)2), WASM_OK);
+    CHECK_INT(call_export(inst, "div_s", &r, 2, (uint64_t)(uint32_t)-7, (uint64_t)2), WASM_OK);
     CHECK_INT((int32_t)r, -3);
-    CHECK_INT(call(inst, "div_s", &r, 2, (uint64_t)1, (uint64_t)0), WASM_TRAP_DIV_ZERO);
-    CHECK_INT(call(inst, "div_s", &r, 2, (uint64_t)0x80000000u, (uint64_t)0xffffffffu), WASM_TRAP_INT_OVERFLOW);
+    CHECK_INT(call_export(inst, "div_s", &r, 2, (uint64_t)1, (uint64_t)0), WASM_TRAP_DIV_ZERO);
+    CHECK_INT(call_export(inst, "div_s", &r, 2, (uint64_t)0x80000000u, (uint64_t)0xffffffffu), WASM_TRAP_INT_OVERFLOW);
     CHECK_STR(wasm_instance_trap_message(inst), "integer overflow");
-    CHECK_INT(call(inst, "rem_s", &r, 2, (uint64_t)0x80000000u, (uint64_t)0xffffffffu), WASM_OK);
+    CHECK_INT(call_export(inst, "rem_s", &r, 2, (uint64_t)0x80000000u, (uint64_t)0xffffffffu), WASM_OK);
     CHECK_INT(r, 0);
-    CHECK_INT(call(inst, "rem_s", &r, 2, (uint64_t)(uint32_t)-7, (uint64_t)2), WASM_OK);
+    CHECK_INT(call_export(inst, "rem_s", &r, 2, (uint64_t)(uint32_t)-7, (uint64_t)2), WASM_OK);
     CHECK_INT((int32_t)r, -1);
-    CHECK_INT(call(inst, "rem_s", &r, 2, (uint64_t)5, (uint64_t)0), WASM_TRAP_DIV_ZERO);
-    CHECK_INT(call(inst, "div_u64", &r, 2, ~0ull, 2ull), WASM_OK);
+    CHECK_INT(call_export(inst, "rem_s", &r, 2, (uint64_t)5, (uint64_t)0), WASM_TRAP_DIV_ZERO);
+    CHECK_INT(call_export(inst, "div_u64", &r, 2, ~0ull, 2ull), WASM_OK);
     CHECK(r == 0x7fffffffffffffffull);
-    CHECK_INT(call(inst, "div_s64", &r, 2, 0x8000000000000000ull, ~0ull), WASM_TRAP_INT_OVERFLOW);
-    CHECK_INT(call(inst, "rem_s64", &r, 2, 0x8000000000000000ull, ~0ull), WASM_OK);
+    CHECK_INT(call_export(inst, "div_s64", &r, 2, 0x8000000000000000ull, ~0ull), WASM_TRAP_INT_OVERFLOW);
+    CHECK_INT(call_export(inst, "rem_s64", &r, 2, 0x8000000000000000ull, ~0ull), WASM_OK);
     CHECK_INT(r, 0);
-    CHECK_INT(call(inst, "shl", &r, 2, (uint64_t)1, (uint64_t)33), WASM_OK);
+    CHECK_INT(call_export(inst, "shl", &r, 2, (uint64_t)1, (uint64_t)33), WASM_OK);
     CHECK_INT(r, 2);                                    /* count masked to 5 bits */
-    CHECK_INT(call(inst, "shr_s", &r, 2, (uint64_t)0x80000000u, (uint64_t)31), WASM_OK);
+    CHECK_INT(call_export(inst, "shr_s", &r, 2, (uint64_t)0x80000000u, (uint64_t)31), WASM_OK);
     CHECK(r == 0xffffffffu);
-    CHECK_INT(call(inst, "rotl", &r, 2, (uint64_t)0x80000001u, (uint64_t)1), WASM_OK);
+    CHECK_INT(call_export(inst, "rotl", &r, 2, (uint64_t)0x80000001u, (uint64_t)1), WASM_OK);
     CHECK_INT(r, 3);
-    CHECK_INT(call(inst, "rotr64", &r, 2, 1ull, 65ull), WASM_OK);
+    CHECK_INT(call_export(inst, "rotr64", &r, 2, 1ull, 65ull), WASM_OK);
     CHECK(r == 0x8000000000000000ull);
-    CHECK_INT(call(inst, "clz", &r, 1, (uint64_t)0), WASM_OK);
+    CHECK_INT(call_export(inst, "clz", &r, 1, (uint64_t)0), WASM_OK);
     CHECK_INT(r, 32);
-    CHECK_INT(call(inst, "ctz64", &r, 1, 0ull), WASM_OK);
+    CHECK_INT(call_export(inst, "ctz64", &r, 1, 0ull), WASM_OK);
     CHECK_INT(r, 64);
-    CHECK_INT(call(inst, "ext8", &r, 1, (uint64_t)0x180), WASM_OK);
+    CHECK_INT(call_export(inst, "ext8", &r, 1, (uint64_t)0x180), WASM_OK);
     CHECK(r == 0xffffff80u);                            /* i32 results are zero-extended in the slot */
-    CHECK_INT(call(inst, "ext32", &r, 1, 0x80000000ull), WASM_OK);
+    CHECK_INT(call_export(inst, "ext32", &r, 1, 0x80000000ull), WASM_OK);
     CHECK(r == 0xffffffff80000000ull);
-    CHECK_INT(call(inst, "sub_imm", &r, 1, (uint64_t)3), WASM_OK);
+    CHECK_INT(call_export(inst, "sub_imm", &r, 1, (uint64_t)3), WASM_OK);
     CHECK_INT(r, 7);
-    CHECK_INT(call(inst, "add_imm64", &r, 1, 5ull), WASM_OK);
+    CHECK_INT(call_export(inst, "add_imm64", &r, 1, 5ull), WASM_OK);
     CHECK(r == 0x100000005ull);
 }
 
 static void test_floats(wasm_instance *inst)
 {
     uint64_t r;
-    CHECK_INT(call(inst, "fmin", &r, 2, f32b(0.0f), f32b(-0.0f)), WASM_OK);
+    CHECK_INT(call_export(inst, "fmin", &r, 2, f32b(0.0f), f32b(-0.0f)), WASM_OK);
     CHECK(r == 0x80000000u);
-    CHECK_INT(call(inst, "fmin", &r, 2, f32b(1.0f), (uint64_t)0x7fa00000u), WASM_OK);
+    CHECK_INT(call_export(inst, "fmin", &r, 2, f32b(1.0f), (uint64_t)0x7fa00000u), WASM_OK);
     CHECK((r & 0x7fc00000u) == 0x7fc00000u);            /* NaN, quieted */
-    CHECK_INT(call(inst, "fmax", &r, 2, f64b(-0.0), f64b(0.0)), WASM_OK);
+    CHECK_INT(call_export(inst, "fmax", &r, 2, f64b(-0.0), f64b(0.0)), WASM_OK);
     CHECK(r == 0);
-    CHECK_INT(call(inst, "nearest", &r, 1, f32b(2.5f)), WASM_OK);
+    CHECK_INT(call_export(inst, "nearest", &r, 1, f32b(2.5f)), WASM_OK);
     CHECK(r == f32b(2.0f));
-    CHECK_INT(call(inst, "nearest", &r, 1, f32b(3.5f)), WASM_OK);
+    CHECK_INT(call_export(inst, "nearest", &r, 1, f32b(3.5f)), WASM_OK);
     CHECK(r == f32b(4.0f));
-    CHECK_INT(call(inst, "nearest64", &r, 1, f64b(-0.5)), WASM_OK);
+    CHECK_INT(call_export(inst, "nearest64", &r, 1, f64b(-0.5)), WASM_OK);
     CHECK(r == f64b(-0.0));
-    CHECK_INT(call(inst, "neg", &r, 1, (uint64_t)0x7fa00001u), WASM_OK);
+    CHECK_INT(call_export(inst, "neg", &r, 1, (uint64_t)0x7fa00001u), WASM_OK);
     CHECK(r == 0xffa00001u);                            /* a bit flip: the NaN payload survives */
-    CHECK_INT(call(inst, "copysign", &r, 2, f64b(2.0), 0xfff8000000000000ull), WASM_OK);
+    CHECK_INT(call_export(inst, "copysign", &r, 2, f64b(2.0), 0xfff8000000000000ull), WASM_OK);
     CHECK(r == f64b(-2.0));
-    CHECK_INT(call(inst, "floor", &r, 1, (uint64_t)0x7fa00000u), WASM_OK);
+    CHECK_INT(call_export(inst, "floor", &r, 1, (uint64_t)0x7fa00000u), WASM_OK);
     CHECK(r == 0x7fe00000u);                            /* signalling NaN comes back quiet */
-    CHECK_INT(call(inst, "trunc_s", &r, 1, f32b(-2147483648.0f)), WASM_OK);
+    CHECK_INT(call_export(inst, "trunc_s", &r, 1, f32b(-2147483648.0f)), WASM_OK);
     CHECK(r == 0x80000000u);
-    CHECK_INT(call(inst, "trunc_s", &r, 1, f32b(2147483648.0f)), WASM_TRAP_INT_OVERFLOW);
-    CHECK_INT(call(inst, "trunc_s", &r, 1, (uint64_t)0x7fc00000u), WASM_TRAP_INVALID_CONVERSION);
+    CHECK_INT(call_export(inst, "trunc_s", &r, 1, f32b(2147483648.0f)), WASM_TRAP_INT_OVERFLOW);
+    CHECK_INT(call_export(inst, "trunc_s", &r, 1, (uint64_t)0x7fc00000u), WASM_TRAP_INVALID_CONVERSION);
     CHECK_STR(wasm_instance_trap_message(inst), "invalid conversion to integer");
-    CHECK_INT(call(inst, "trunc_u64", &r, 1, f64b(-0.9)), WASM_OK);
+    CHECK_INT(call_export(inst, "trunc_u64", &r, 1, f64b(-0.9)), WASM_OK);
     CHECK_INT(r, 0);
-    CHECK_INT(call(inst, "trunc_u64", &r, 1, f64b(-1.0)), WASM_TRAP_INT_OVERFLOW);
-    CHECK_INT(call(inst, "trunc_u64", &r, 1, f64b(18446744073709549568.0)), WASM_OK);
+    CHECK_INT(call_export(inst, "trunc_u64", &r, 1, f64b(-1.0)), WASM_TRAP_INT_OVERFLOW);
+    CHECK_INT(call_export(inst, "trunc_u64", &r, 1, f64b(18446744073709549568.0)), WASM_OK);
     CHECK(r == 18446744073709549568ull);
-    CHECK_INT(call(inst, "sat_s", &r, 1, f64b(1e300)), WASM_OK);
+    CHECK_INT(call_export(inst, "sat_s", &r, 1, f64b(1e300)), WASM_OK);
     CHECK(r == 0x7fffffffu);
-    CHECK_INT(call(inst, "sat_s", &r, 1, f64b(NAN)), WASM_OK);
+    CHECK_INT(call_export(inst, "sat_s", &r, 1, f64b(NAN)), WASM_OK);
     CHECK_INT(r, 0);
-    CHECK_INT(call(inst, "sat_u64", &r, 1, f32b(-5.0f)), WASM_OK);
+    CHECK_INT(call_export(inst, "sat_u64", &r, 1, f32b(-5.0f)), WASM_OK);
     CHECK_INT(r, 0);
-    CHECK_INT(call(inst, "cvt_u64", &r, 1, 0xffffffffffffffffull), WASM_OK);
+    CHECK_INT(call_export(inst, "cvt_u64", &r, 1, 0xffffffffffffffffull), WASM_OK);
     CHECK(r == f32b(18446744073709551616.0f));
-    CHECK_INT(call(inst, "cvt_u64", &r, 1, 0x8000008000000001ull), WASM_OK);
+    CHECK_INT(call_export(inst, "cvt_u64", &r, 1, 0x8000008000000001ull), WASM_OK);
     CHECK(r == 0x5f000001u);                            /* rounds up past the halfway point */
-    CHECK_INT(call(inst, "demote", &r, 1, f64b(1e300)), WASM_OK);
+    CHECK_INT(call_export(inst, "demote", &r, 1, f64b(1e300)), WASM_OK);
     CHECK(r == 0x7f800000u);
-    CHECK_INT(call(inst, "reinterp", &r, 1, (uint64_t)0x7f800001u), WASM_OK);
+    CHECK_INT(call_export(inst, "reinterp", &r, 1, (uint64_t)0x7f800001u), WASM_OK);
     CHECK(r == 0x7f800001u);                            /* signalling NaN bits unchanged */
 }
 
@@ -268,85 +250,85 @@ static void test_control(void)
     CHECK(inst != NULL);
     if (!inst) return;
     uint64_t r, two[2];
-    CHECK_INT(call(inst, "keep_old", &r, 1, (uint64_t)5), WASM_OK);
+    CHECK_INT(call_export(inst, "keep_old", &r, 1, (uint64_t)5), WASM_OK);
     CHECK_INT((int32_t)r, -1);
-    CHECK_INT(call(inst, "tee", &r, 1, (uint64_t)4), WASM_OK);
+    CHECK_INT(call_export(inst, "tee", &r, 1, (uint64_t)4), WASM_OK);
     CHECK_INT(r, 24);
     uint64_t args[2] = { 1, 2 };
     CHECK_INT(wasm_call(inst, wasm_instance_export_func(inst, "swap"), args, two), WASM_OK);
     CHECK(two[0] == 2 && two[1] == 1);
-    CHECK_INT(call(inst, "multi", &r, 1, (uint64_t)3), WASM_OK);
+    CHECK_INT(call_export(inst, "multi", &r, 1, (uint64_t)3), WASM_OK);
     CHECK_INT((int32_t)r, 3 - 7);                       /* branch taken with both values */
-    CHECK_INT(call(inst, "multi", &r, 1, (uint64_t)0), WASM_OK);
+    CHECK_INT(call_export(inst, "multi", &r, 1, (uint64_t)0), WASM_OK);
     CHECK_INT((int32_t)r, -9);
-    CHECK_INT(call(inst, "table", &r, 1, (uint64_t)0), WASM_OK);
+    CHECK_INT(call_export(inst, "table", &r, 1, (uint64_t)0), WASM_OK);
     CHECK_INT(r, 111);
-    CHECK_INT(call(inst, "table", &r, 1, (uint64_t)1), WASM_OK);
+    CHECK_INT(call_export(inst, "table", &r, 1, (uint64_t)1), WASM_OK);
     CHECK_INT(r, 110);
-    CHECK_INT(call(inst, "table", &r, 1, (uint64_t)99), WASM_OK);
+    CHECK_INT(call_export(inst, "table", &r, 1, (uint64_t)99), WASM_OK);
     CHECK_INT(r, 100);                                  /* out of range: the default */
-    CHECK_INT(call(inst, "sum", &r, 1, (uint64_t)100), WASM_OK);
+    CHECK_INT(call_export(inst, "sum", &r, 1, (uint64_t)100), WASM_OK);
     CHECK_INT(r, 5050);
-    CHECK_INT(call(inst, "sel", &r, 1, (uint64_t)0), WASM_OK);
+    CHECK_INT(call_export(inst, "sel", &r, 1, (uint64_t)0), WASM_OK);
     CHECK(r == ~0ull);
-    CHECK_INT(call(inst, "ifelse", &r, 1, (uint64_t)3), WASM_OK);
+    CHECK_INT(call_export(inst, "ifelse", &r, 1, (uint64_t)3), WASM_OK);
     CHECK_INT(r, 1);
-    CHECK_INT(call(inst, "ifelse", &r, 1, (uint64_t)10), WASM_OK);
+    CHECK_INT(call_export(inst, "ifelse", &r, 1, (uint64_t)10), WASM_OK);
     CHECK_INT(r, 2);
     /* i64 compare-and-branch: sign-extended small immediates, wide ones, 64-bit eqz */
-    CHECK_INT(call(inst, "lt64", &r, 1, (uint64_t)-6), WASM_OK);
+    CHECK_INT(call_export(inst, "lt64", &r, 1, (uint64_t)-6), WASM_OK);
     CHECK_INT(r, 1);
-    CHECK_INT(call(inst, "lt64", &r, 1, (uint64_t)-5), WASM_OK);
+    CHECK_INT(call_export(inst, "lt64", &r, 1, (uint64_t)-5), WASM_OK);
     CHECK_INT(r, 0);
-    CHECK_INT(call(inst, "lt64", &r, 1, 0x7fffffffffffffffull), WASM_OK);
+    CHECK_INT(call_export(inst, "lt64", &r, 1, 0x7fffffffffffffffull), WASM_OK);
     CHECK_INT(r, 0);
-    CHECK_INT(call(inst, "wide64", &r, 1, 0xffffffffull), WASM_OK);
+    CHECK_INT(call_export(inst, "wide64", &r, 1, 0xffffffffull), WASM_OK);
     CHECK_INT(r, 1);
-    CHECK_INT(call(inst, "wide64", &r, 1, 0x100000000ull), WASM_OK);
+    CHECK_INT(call_export(inst, "wide64", &r, 1, 0x100000000ull), WASM_OK);
     CHECK_INT(r, 0);
-    CHECK_INT(call(inst, "eqz64", &r, 1, 0x100000000ull), WASM_OK);
+    CHECK_INT(call_export(inst, "eqz64", &r, 1, 0x100000000ull), WASM_OK);
     CHECK_INT(r, 0);
-    CHECK_INT(call(inst, "eqz64", &r, 1, 0ull), WASM_OK);
+    CHECK_INT(call_export(inst, "eqz64", &r, 1, 0ull), WASM_OK);
     CHECK_INT(r, 1);
-    CHECK_INT(call(inst, "ne64", &r, 1, 0x100000000ull), WASM_OK);
+    CHECK_INT(call_export(inst, "ne64", &r, 1, 0x100000000ull), WASM_OK);
     CHECK_INT(r, 1);
-    CHECK_INT(call(inst, "ne64", &r, 1, 0ull), WASM_OK);
+    CHECK_INT(call_export(inst, "ne64", &r, 1, 0ull), WASM_OK);
     CHECK_INT(r, 0);
-    CHECK_INT(call(inst, "not_lt", &r, 2, (uint64_t)-3, (uint64_t)2), WASM_OK);
+    CHECK_INT(call_export(inst, "not_lt", &r, 2, (uint64_t)-3, (uint64_t)2), WASM_OK);
     CHECK_INT(r, 0);
-    CHECK_INT(call(inst, "not_lt", &r, 2, (uint64_t)2, (uint64_t)-3), WASM_OK);
+    CHECK_INT(call_export(inst, "not_lt", &r, 2, (uint64_t)2, (uint64_t)-3), WASM_OK);
     CHECK_INT(r, 1);
-    CHECK_INT(call(inst, "not_not_gtu", &r, 1, (uint64_t)8), WASM_OK);
+    CHECK_INT(call_export(inst, "not_not_gtu", &r, 1, (uint64_t)8), WASM_OK);
     CHECK_INT(r, 1);
-    CHECK_INT(call(inst, "not_not_gtu", &r, 1, (uint64_t)7), WASM_OK);
+    CHECK_INT(call_export(inst, "not_not_gtu", &r, 1, (uint64_t)7), WASM_OK);
     CHECK_INT(r, 0);
-    CHECK_INT(call(inst, "not_eqz", &r, 1, (uint64_t)0x80000000u), WASM_OK);
+    CHECK_INT(call_export(inst, "not_eqz", &r, 1, (uint64_t)0x80000000u), WASM_OK);
     CHECK_INT(r, 1);
-    CHECK_INT(call(inst, "not_eqz", &r, 1, (uint64_t)0), WASM_OK);
+    CHECK_INT(call_export(inst, "not_eqz", &r, 1, (uint64_t)0), WASM_OK);
     CHECK_INT(r, 0);
-    CHECK_INT(call(inst, "rotate", &r, 1, (uint64_t)10), WASM_OK);
+    CHECK_INT(call_export(inst, "rotate", &r, 1, (uint64_t)10), WASM_OK);
     CHECK_INT(r, 10);
-    CHECK_INT(call(inst, "rotate", &r, 1, (uint64_t)11), WASM_OK);
+    CHECK_INT(call_export(inst, "rotate", &r, 1, (uint64_t)11), WASM_OK);
     CHECK_INT(r, 12);
-    CHECK_INT(call(inst, "rotate", &r, 1, (uint64_t)0), WASM_OK);
+    CHECK_INT(call_export(inst, "rotate", &r, 1, (uint64_t)0), WASM_OK);
     CHECK_INT(r, 2);
-    CHECK_INT(call(inst, "rotate_plain", &r, 1, (uint64_t)7), WASM_OK);
+    CHECK_INT(call_export(inst, "rotate_plain", &r, 1, (uint64_t)7), WASM_OK);
     CHECK_INT(r, 7);
-    CHECK_INT(call(inst, "add_chain", &r, 1, (uint64_t)5), WASM_OK);
+    CHECK_INT(call_export(inst, "add_chain", &r, 1, (uint64_t)5), WASM_OK);
     CHECK_INT(r, 6);                                    /* 5 + 2^32 - 2 + 3, mod 2^32 */
-    CHECK_INT(call(inst, "add_chain64", &r, 1, (uint64_t)5), WASM_OK);
+    CHECK_INT(call_export(inst, "add_chain64", &r, 1, (uint64_t)5), WASM_OK);
     CHECK(r == 3);
     static const uint64_t words[] = {
         0, ~0ull, 0x2222222222222222ull, 0x6162632264656667ull, 0x2200000000000000ull, 0x8022a2ff00112233ull,
     };
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
         uint64_t w = words[i], t = w ^ 0x2222222222222222ull;
-        CHECK_INT(call(inst, "swar", &r, 1, w), WASM_OK);
+        CHECK_INT(call_export(inst, "swar", &r, 1, w), WASM_OK);
         CHECK(r == ((t + 0xfefefefefefefeffull) & ~w & 0x8080808080808080ull));
-        CHECK_INT(call(inst, "swar_tee", &r, 1, w), WASM_OK);
+        CHECK_INT(call_export(inst, "swar_tee", &r, 1, w), WASM_OK);
         CHECK(r == t + ((t + 0xfefefefefefefeffull) & w & 0xff00));
     }
-    CHECK_INT(call(inst, "fib", &r, 1, (uint64_t)20), WASM_OK);
+    CHECK_INT(call_export(inst, "fib", &r, 1, (uint64_t)20), WASM_OK);
     CHECK_INT(r, 6765);
     wasm_instance_free(inst);
     wasm_module_free(m);
@@ -391,76 +373,76 @@ static void test_memory(void)
     if (!inst) return;
     wasm_memory *mem = wasm_instance_memory(inst);
     uint64_t r;
-    CHECK_INT(call(inst, "load", &r, 1, (uint64_t)0), WASM_OK);
+    CHECK_INT(call_export(inst, "load", &r, 1, (uint64_t)0), WASM_OK);
     CHECK(r == 0x00040302u);                            /* little-endian, unaligned */
-    CHECK_INT(call(inst, "load", &r, 1, (uint64_t)65531), WASM_OK);
-    CHECK_INT(call(inst, "load", &r, 1, (uint64_t)65532), WASM_TRAP_MEMORY_OOB);
+    CHECK_INT(call_export(inst, "load", &r, 1, (uint64_t)65531), WASM_OK);
+    CHECK_INT(call_export(inst, "load", &r, 1, (uint64_t)65532), WASM_TRAP_MEMORY_OOB);
     CHECK_STR(wasm_instance_trap_message(inst), "out of bounds memory access");
     /* address + offset must not wrap at 32 bits */
-    CHECK_INT(call(inst, "load", &r, 1, (uint64_t)0xffffffffu), WASM_TRAP_MEMORY_OOB);
-    CHECK_INT(call(inst, "load16_s", &r, 1, (uint64_t)65535), WASM_TRAP_MEMORY_OOB);
+    CHECK_INT(call_export(inst, "load", &r, 1, (uint64_t)0xffffffffu), WASM_TRAP_MEMORY_OOB);
+    CHECK_INT(call_export(inst, "load16_s", &r, 1, (uint64_t)65535), WASM_TRAP_MEMORY_OOB);
     /* base + constant wraps at 32 bits before the offset is added (the fused load form) */
-    CHECK_INT(call(inst, "wrap", &r, 1, (uint64_t)0xffffffffu), WASM_OK);
+    CHECK_INT(call_export(inst, "wrap", &r, 1, (uint64_t)0xffffffffu), WASM_OK);
     CHECK_INT(r, 2);
-    CHECK_INT(call(inst, "wrap", &r, 1, (uint64_t)65534), WASM_TRAP_MEMORY_OOB);
+    CHECK_INT(call_export(inst, "wrap", &r, 1, (uint64_t)65534), WASM_TRAP_MEMORY_OOB);
     /* base + index (the _idx load form) wraps at 32 bits too; sign extension to i64 */
-    CHECK_INT(call(inst, "index", &r, 2, (uint64_t)0xffffffffu, (uint64_t)2), WASM_OK);
+    CHECK_INT(call_export(inst, "index", &r, 2, (uint64_t)0xffffffffu, (uint64_t)2), WASM_OK);
     CHECK(r == 0x0403u);
-    CHECK_INT(call(inst, "index", &r, 2, (uint64_t)65533, (uint64_t)0), WASM_OK);
-    CHECK_INT(call(inst, "index", &r, 2, (uint64_t)65533, (uint64_t)1), WASM_TRAP_MEMORY_OOB);
-    CHECK_INT(call(inst, "br_load", &r, 1, (uint64_t)0), WASM_OK);
+    CHECK_INT(call_export(inst, "index", &r, 2, (uint64_t)65533, (uint64_t)0), WASM_OK);
+    CHECK_INT(call_export(inst, "index", &r, 2, (uint64_t)65533, (uint64_t)1), WASM_TRAP_MEMORY_OOB);
+    CHECK_INT(call_export(inst, "br_load", &r, 1, (uint64_t)0), WASM_OK);
     CHECK_INT(r, 1);
-    CHECK_INT(call(inst, "br_load", &r, 1, (uint64_t)200), WASM_OK);
+    CHECK_INT(call_export(inst, "br_load", &r, 1, (uint64_t)200), WASM_OK);
     CHECK_INT(r, 0);
-    CHECK_INT(call(inst, "br_load", &r, 1, (uint64_t)65533), WASM_TRAP_MEMORY_OOB);
-    CHECK_INT(call(inst, "br_load8_add", &r, 1, (uint64_t)0), WASM_OK);
+    CHECK_INT(call_export(inst, "br_load", &r, 1, (uint64_t)65533), WASM_TRAP_MEMORY_OOB);
+    CHECK_INT(call_export(inst, "br_load8_add", &r, 1, (uint64_t)0), WASM_OK);
     CHECK_INT(r, 1);                                    /* byte 2 = 0x03 */
-    CHECK_INT(call(inst, "br_load8_add", &r, 1, (uint64_t)300), WASM_OK);
+    CHECK_INT(call_export(inst, "br_load8_add", &r, 1, (uint64_t)300), WASM_OK);
     CHECK_INT(r, 0);
-    CHECK_INT(call(inst, "br_load8_add", &r, 1, (uint64_t)0xffffffffu), WASM_OK);
+    CHECK_INT(call_export(inst, "br_load8_add", &r, 1, (uint64_t)0xffffffffu), WASM_OK);
     CHECK_INT(r, 1);                                    /* wraps to 0, + offset 1: byte 1 */
-    CHECK_INT(call(inst, "br_load8_add", &r, 1, (uint64_t)65534), WASM_TRAP_MEMORY_OOB);
-    CHECK_INT(call(inst, "if_load_add", &r, 1, (uint64_t)0), WASM_OK);
+    CHECK_INT(call_export(inst, "br_load8_add", &r, 1, (uint64_t)65534), WASM_TRAP_MEMORY_OOB);
+    CHECK_INT(call_export(inst, "if_load_add", &r, 1, (uint64_t)0), WASM_OK);
     CHECK_INT(r, 1);
-    CHECK_INT(call(inst, "if_load_add", &r, 1, (uint64_t)400), WASM_OK);
+    CHECK_INT(call_export(inst, "if_load_add", &r, 1, (uint64_t)400), WASM_OK);
     CHECK_INT(r, 0);
     /* a constant address (the _abs form): address + offset in 64 bits */
-    CHECK_INT(call(inst, "abs", &r, 0), WASM_OK);
+    CHECK_INT(call_export(inst, "abs", &r, 0), WASM_OK);
     CHECK_INT(r, 0x0403);
-    CHECK_INT(call(inst, "abs_end", &r, 0), WASM_TRAP_MEMORY_OOB);
-    CHECK_INT(call(inst, "abs_wide", &r, 0), WASM_TRAP_MEMORY_OOB);
-    CHECK_INT(call(inst, "wrap_store", NULL, 1, (uint64_t)0xffffffffu), WASM_OK);
+    CHECK_INT(call_export(inst, "abs_end", &r, 0), WASM_TRAP_MEMORY_OOB);
+    CHECK_INT(call_export(inst, "abs_wide", &r, 0), WASM_TRAP_MEMORY_OOB);
+    CHECK_INT(call_export(inst, "wrap_store", NULL, 1, (uint64_t)0xffffffffu), WASM_OK);
     CHECK(wasm_memory_data(mem)[100] == 0x55);
-    CHECK_INT(call(inst, "wrap_store", NULL, 1, (uint64_t)65435), WASM_TRAP_MEMORY_OOB);
+    CHECK_INT(call_export(inst, "wrap_store", NULL, 1, (uint64_t)65435), WASM_TRAP_MEMORY_OOB);
     /* a stored constant is an immediate of the store */
-    CHECK_INT(call(inst, "store_k", NULL, 1, (uint64_t)199), WASM_OK);
+    CHECK_INT(call_export(inst, "store_k", NULL, 1, (uint64_t)199), WASM_OK);
     CHECK(memcmp(wasm_memory_data(mem) + 200, "\x44\x33\x22\x11", 4) == 0);
-    CHECK_INT(call(inst, "store_k", NULL, 1, (uint64_t)65532), WASM_TRAP_MEMORY_OOB);
-    CHECK_INT(call(inst, "store8_k", NULL, 1, (uint64_t)210), WASM_OK);
+    CHECK_INT(call_export(inst, "store_k", NULL, 1, (uint64_t)65532), WASM_TRAP_MEMORY_OOB);
+    CHECK_INT(call_export(inst, "store8_k", NULL, 1, (uint64_t)210), WASM_OK);
     CHECK(wasm_memory_data(mem)[210] == 0xff && wasm_memory_data(mem)[211] == 0);
-    CHECK_INT(call(inst, "store8_k", NULL, 1, (uint64_t)65536), WASM_TRAP_MEMORY_OOB);
+    CHECK_INT(call_export(inst, "store8_k", NULL, 1, (uint64_t)65536), WASM_TRAP_MEMORY_OOB);
 
     memset(mem->dirty, 0, 3 * WASM_PAGE_SIZE >> WASM_DIRTY_SHIFT);
-    CHECK_INT(call(inst, "store64", NULL, 2, (uint64_t)4092, 0x1122334455667788ull), WASM_OK);
+    CHECK_INT(call_export(inst, "store64", NULL, 2, (uint64_t)4092, 0x1122334455667788ull), WASM_OK);
     CHECK(mem->dirty[0] == 1 && mem->dirty[1] == 1 && mem->dirty[2] == 0);   /* straddles two granules */
-    CHECK_INT(call(inst, "store64", NULL, 2, (uint64_t)65529, 1ull), WASM_TRAP_MEMORY_OOB);
-    CHECK_INT(call(inst, "grow", &r, 1, (uint64_t)1), WASM_OK);
+    CHECK_INT(call_export(inst, "store64", NULL, 2, (uint64_t)65529, 1ull), WASM_TRAP_MEMORY_OOB);
+    CHECK_INT(call_export(inst, "grow", &r, 1, (uint64_t)1), WASM_OK);
     CHECK_INT(r, 1);
-    CHECK_INT(call(inst, "grow", &r, 1, (uint64_t)5), WASM_OK);
+    CHECK_INT(call_export(inst, "grow", &r, 1, (uint64_t)5), WASM_OK);
     CHECK(r == 0xffffffffu);                            /* refused: max is 3 */
-    CHECK_INT(call(inst, "size", &r, 0), WASM_OK);
+    CHECK_INT(call_export(inst, "size", &r, 0), WASM_OK);
     CHECK_INT(r, 2);
-    CHECK_INT(call(inst, "store64", NULL, 2, (uint64_t)65536 + 8, 7ull), WASM_OK);   /* in the new page */
+    CHECK_INT(call_export(inst, "store64", NULL, 2, (uint64_t)65536 + 8, 7ull), WASM_OK);   /* in the new page */
     CHECK(mem->dirty[16] == 1);
-    CHECK_INT(call(inst, "fill", NULL, 3, (uint64_t)20000, (uint64_t)0xab, (uint64_t)10000), WASM_OK);
+    CHECK_INT(call_export(inst, "fill", NULL, 3, (uint64_t)20000, (uint64_t)0xab, (uint64_t)10000), WASM_OK);
     CHECK(mem->dirty[4] && mem->dirty[5] && mem->dirty[7] && !mem->dirty[8]);
     CHECK(wasm_memory_data(mem)[29999] == 0xab && wasm_memory_data(mem)[30000] == 0);
-    CHECK_INT(call(inst, "copy", NULL, 3, (uint64_t)40960, (uint64_t)0, (uint64_t)4), WASM_OK);
+    CHECK_INT(call_export(inst, "copy", NULL, 3, (uint64_t)40960, (uint64_t)0, (uint64_t)4), WASM_OK);
     CHECK(mem->dirty[10] == 1 && wasm_memory_data(mem)[40962] == 3);
-    CHECK_INT(call(inst, "fill", NULL, 3, (uint64_t)131000, (uint64_t)0, (uint64_t)1000), WASM_TRAP_MEMORY_OOB);
-    CHECK_INT(call(inst, "crash", NULL, 0), WASM_TRAP_UNREACHABLE);
+    CHECK_INT(call_export(inst, "fill", NULL, 3, (uint64_t)131000, (uint64_t)0, (uint64_t)1000), WASM_TRAP_MEMORY_OOB);
+    CHECK_INT(call_export(inst, "crash", NULL, 0), WASM_TRAP_UNREACHABLE);
     CHECK_STR(wasm_instance_trap_message(inst), "unreachable");
-    CHECK_INT(call(inst, "size", &r, 0), WASM_OK);       /* usable after a trap */
+    CHECK_INT(call_export(inst, "size", &r, 0), WASM_OK);       /* usable after a trap */
     wasm_instance_free(inst);
     wasm_module_free(m);
 }
@@ -486,20 +468,20 @@ static void test_calls(void)
     CHECK(inst != NULL);
     if (!inst) return;
     uint64_t r;
-    CHECK_INT(call(inst, "call0", &r, 1, (uint64_t)0), WASM_OK);
+    CHECK_INT(call_export(inst, "call0", &r, 1, (uint64_t)0), WASM_OK);
     CHECK_INT(r, 1);
-    CHECK_INT(call(inst, "call0", &r, 1, (uint64_t)1), WASM_TRAP_INDIRECT_MISMATCH);
-    CHECK_INT(call(inst, "call0", &r, 1, (uint64_t)2), WASM_TRAP_UNINITIALIZED_ELEMENT);
+    CHECK_INT(call_export(inst, "call0", &r, 1, (uint64_t)1), WASM_TRAP_INDIRECT_MISMATCH);
+    CHECK_INT(call_export(inst, "call0", &r, 1, (uint64_t)2), WASM_TRAP_UNINITIALIZED_ELEMENT);
     CHECK(starts_with(wasm_instance_trap_message(inst), "uninitialized element"));
-    CHECK_INT(call(inst, "call0", &r, 1, (uint64_t)4), WASM_TRAP_UNDEFINED_ELEMENT);
+    CHECK_INT(call_export(inst, "call0", &r, 1, (uint64_t)4), WASM_TRAP_UNDEFINED_ELEMENT);
     CHECK(starts_with(wasm_instance_trap_message(inst), "undefined element"));
     /* Deep but within the default limit (10000 frames), then beyond it. */
-    CHECK_INT(call(inst, "deep", &r, 1, (uint64_t)9000), WASM_OK);
+    CHECK_INT(call_export(inst, "deep", &r, 1, (uint64_t)9000), WASM_OK);
     CHECK_INT(r, 9000);
-    CHECK_INT(call(inst, "deep", &r, 1, (uint64_t)20000), WASM_TRAP_STACK_EXHAUSTED);
-    CHECK_INT(call(inst, "forever", NULL, 0), WASM_TRAP_STACK_EXHAUSTED);
+    CHECK_INT(call_export(inst, "deep", &r, 1, (uint64_t)20000), WASM_TRAP_STACK_EXHAUSTED);
+    CHECK_INT(call_export(inst, "forever", NULL, 0), WASM_TRAP_STACK_EXHAUSTED);
     CHECK_STR(wasm_instance_trap_message(inst), "call stack exhausted");
-    CHECK_INT(call(inst, "deep", &r, 1, (uint64_t)10), WASM_OK);
+    CHECK_INT(call_export(inst, "deep", &r, 1, (uint64_t)10), WASM_OK);
     CHECK_INT(r, 10);
     wasm_instance_free(inst);
 
@@ -512,13 +494,13 @@ static void test_calls(void)
     inst = wasm_instantiate(m, NULL, &big, &err);
     CHECK(inst != NULL);
     if (inst && strcmp(wasm_module_tier(m), "jit") == 0) {
-        CHECK_INT(call(inst, "deep", &r, 1, (uint64_t)60000), WASM_OK);
+        CHECK_INT(call_export(inst, "deep", &r, 1, (uint64_t)60000), WASM_OK);
         CHECK_INT(r, 60000);
-        CHECK_INT(call(inst, "deep", &r, 1, (uint64_t)1000000), WASM_TRAP_STACK_EXHAUSTED);
-        CHECK_INT(call(inst, "deep", &r, 1, (uint64_t)10), WASM_OK);
+        CHECK_INT(call_export(inst, "deep", &r, 1, (uint64_t)1000000), WASM_TRAP_STACK_EXHAUSTED);
+        CHECK_INT(call_export(inst, "deep", &r, 1, (uint64_t)10), WASM_OK);
         wasm_instance_free(inst);
     } else if (inst) {
-        CHECK_INT(call(inst, "deep", &r, 1, (uint64_t)1000000), WASM_OK);
+        CHECK_INT(call_export(inst, "deep", &r, 1, (uint64_t)1000000), WASM_OK);
         CHECK_INT(r, 1000000);
         wasm_instance_free(inst);
     }
@@ -565,7 +547,7 @@ static void test_host_reentry_and_instances(void)
     CHECK(a != NULL);
     uint64_t r;
     /* down(3) = reenter(3)+1 = 30 + down(2) + 1 = ... = 30+20+10+0 + 4 */
-    CHECK_INT(call(a, "down", &r, 1, (uint64_t)3), WASM_OK);
+    CHECK_INT(call_export(a, "down", &r, 1, (uint64_t)3), WASM_OK);
     CHECK_INT(r, 64);
     CHECK_INT(a->depth, 0);
     wasm_linker_define_instance(l, "a", a);
@@ -573,7 +555,7 @@ static void test_host_reentry_and_instances(void)
     CHECK(b != NULL);
     if (b) {
         /* poke runs on a's memory and globals; b's memory is untouched and used again after. */
-        CHECK_INT(call(b, "run", &r, 1, (uint64_t)5), WASM_OK);
+        CHECK_INT(call_export(b, "run", &r, 1, (uint64_t)5), WASM_OK);
         CHECK_INT(r, 5 + 77);
         CHECK_INT(wasm_global_get(wasm_instance_export_global(a, "g")), 5);
         uint32_t in_a;
@@ -610,7 +592,7 @@ static uint64_t interrupted_after(wasm_instance *inst, const char *name)
     stopper s = { inst, 0 };
     pthread_t t;
     pthread_create(&t, NULL, interrupt_soon, &s);
-    wasm_trap trap = call(inst, name, NULL, 0);
+    wasm_trap trap = call_export(inst, name, NULL, 0);
     uint64_t end = now_ns();
     pthread_join(t, NULL);
     CHECK_INT(trap, WASM_TRAP_INTERRUPTED);
@@ -634,7 +616,7 @@ static void test_interrupt(void)
         &m, &limits);
     CHECK(inst != NULL);
     if (!inst) return;
-    CHECK_INT(call(inst, "nop", NULL, 0), WASM_OK);    /* allocates the stacks outside the timing */
+    CHECK_INT(call_export(inst, "nop", NULL, 0), WASM_OK);    /* allocates the stacks outside the timing */
     /* Generous bounds for a loaded CI machine; the figures are printed. */
     uint64_t spin = interrupted_after(inst, "spin");
     uint64_t spin_if = interrupted_after(inst, "spin_if");
@@ -646,10 +628,10 @@ static void test_interrupt(void)
 
     uint64_t start = now_ns();
     wasm_instance_set_deadline(inst, start + 10000000);
-    CHECK_INT(call(inst, "spin", NULL, 0), WASM_TRAP_INTERRUPTED);
+    CHECK_INT(call_export(inst, "spin", NULL, 0), WASM_TRAP_INTERRUPTED);
     uint64_t took = now_ns() - start;
     CHECK(took >= 10000000 && took < 100000000);
-    CHECK_INT(call(inst, "tree", NULL, 0), WASM_TRAP_INTERRUPTED);   /* the deadline has passed */
+    CHECK_INT(call_export(inst, "tree", NULL, 0), WASM_TRAP_INTERRUPTED);   /* the deadline has passed */
     wasm_instance_set_deadline(inst, 0);
     wasm_instance_free(inst);
     wasm_module_free(m);
@@ -813,9 +795,9 @@ static void test_big_br_table(void)
     CHECK(inst != NULL);
     if (!inst) return;
     uint64_t r;
-    CHECK_INT(call(inst, "t", &r, 1, (uint64_t)5), WASM_OK);
+    CHECK_INT(call_export(inst, "t", &r, 1, (uint64_t)5), WASM_OK);
     CHECK_INT(r, 7);
-    CHECK_INT(call(inst, "t", &r, 1, (uint64_t)N), WASM_OK);
+    CHECK_INT(call_export(inst, "t", &r, 1, (uint64_t)N), WASM_OK);
     CHECK_INT(r, 9);
     CHECK(m->funcs[0].code->len < N + 100);
     wasm_instance_free(inst);

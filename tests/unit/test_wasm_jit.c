@@ -7,7 +7,6 @@
  * frames.  Runs on both tiers (make test-unit, make test-engine-interp): the
  * results must be the same.
  */
-#include <stdarg.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -20,24 +19,6 @@ static uint64_t now_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* Calls export `name` with up to 3 arguments; the first result goes to *out. */
-static wasm_trap call(wasm_instance *inst, const char *name, uint64_t *out, int nargs, ...)
-{
-    uint64_t args[3] = {0}, res[4] = {0};
-    va_list ap;
-    va_start(ap, nargs);
-    for (int i = 0; i < nargs; i++) args[i] = va_arg(ap, uint64_t);
-    va_end(ap);
-    wasm_funcinst *f = wasm_instance_export_func(inst, name);
-    if (!f) {
-        fprintf(stderr, "no export %s\n", name);
-        return WASM_TRAP_HOST;
-    }
-    wasm_trap t = wasm_call(inst, f, args, res);
-    if (out) *out = res[0];
-    return t;
 }
 
 static const char *expected_tier(void)
@@ -68,12 +49,12 @@ static void test_grow_in_callee(void)
     wasm_instance *inst = wasm_instantiate(m, NULL, NULL, NULL);
     CHECK(inst != NULL);
     uint64_t r = 0;
-    CHECK_INT(call(inst, "load", &r, 1, (uint64_t)65536), WASM_TRAP_MEMORY_OOB);
-    CHECK_INT(call(inst, "grow_then_store", &r, 1, (uint64_t)65536 + 100), WASM_OK);
+    CHECK_INT(call_export(inst, "load", &r, 1, (uint64_t)65536), WASM_TRAP_MEMORY_OOB);
+    CHECK_INT(call_export(inst, "grow_then_store", &r, 1, (uint64_t)65536 + 100), WASM_OK);
     CHECK_INT(r, 0x5a5a);
-    CHECK_INT(call(inst, "load", &r, 1, (uint64_t)65536 + 100), WASM_OK);
+    CHECK_INT(call_export(inst, "load", &r, 1, (uint64_t)65536 + 100), WASM_OK);
     CHECK_INT(r, 0x5a5a);
-    CHECK_INT(call(inst, "load", &r, 1, (uint64_t)2 * 65536), WASM_TRAP_MEMORY_OOB);
+    CHECK_INT(call_export(inst, "load", &r, 1, (uint64_t)2 * 65536), WASM_TRAP_MEMORY_OOB);
     wasm_instance_free(inst);
     wasm_module_free(m);
 }
@@ -110,13 +91,13 @@ static void test_other_instance(void)
     CHECK(a != NULL && b != NULL);
     if (a && b) {
         uint64_t r = 0;
-        CHECK_INT(call(a, "run", &r, 1, (uint64_t)2 * 65536 + 5), WASM_OK);   /* beyond B's memory */
+        CHECK_INT(call_export(a, "run", &r, 1, (uint64_t)2 * 65536 + 5), WASM_OK);   /* beyond B's memory */
         CHECK_INT(r, 9);
         wasm_memory *bm = wasm_instance_export_memory(b, "mem");
         CHECK(bm && wasm_memory_data(bm)[10] == 7 && wasm_memory_data(bm)[11] == 7);
         CHECK(bm && wasm_memory_size(bm) == 2 * 65536);
         CHECK(bm && wasm_memory_data(bm)[5] == 0);    /* A's store went to A's memory */
-        CHECK_INT(call(a, "run", &r, 1, (uint64_t)3 * 65536), WASM_TRAP_MEMORY_OOB);
+        CHECK_INT(call_export(a, "run", &r, 1, (uint64_t)3 * 65536), WASM_TRAP_MEMORY_OOB);
     }
     wasm_instance_free(a);
     wasm_instance_free(b);
@@ -139,15 +120,15 @@ static void test_polls(void)
     CHECK(inst != NULL);
     uint64_t start = now_ns();
     wasm_instance_set_deadline(inst, start + 20 * 1000 * 1000);
-    CHECK_INT(call(inst, "table_loop", NULL, 1, (uint64_t)0), WASM_TRAP_INTERRUPTED);
+    CHECK_INT(call_export(inst, "table_loop", NULL, 1, (uint64_t)0), WASM_TRAP_INTERRUPTED);
     uint64_t took = now_ns() - start;
     CHECK(took >= 20 * 1000 * 1000 && took < 2000ull * 1000 * 1000);
-    CHECK_INT(call(inst, "table_loop", NULL, 1, (uint64_t)1), WASM_OK);   /* leaves: no back-edge */
+    CHECK_INT(call_export(inst, "table_loop", NULL, 1, (uint64_t)1), WASM_OK);   /* leaves: no back-edge */
     wasm_instance_set_deadline(inst, 0);
     wasm_instance_interrupt(inst);
-    CHECK_INT(call(inst, "table_loop", NULL, 1, (uint64_t)0), WASM_TRAP_INTERRUPTED);
+    CHECK_INT(call_export(inst, "table_loop", NULL, 1, (uint64_t)0), WASM_TRAP_INTERRUPTED);
     wasm_instance_clear_interrupt(inst);
-    CHECK_INT(call(inst, "table_loop", NULL, 1, (uint64_t)1), WASM_OK);
+    CHECK_INT(call_export(inst, "table_loop", NULL, 1, (uint64_t)1), WASM_OK);
     wasm_instance_free(inst);
     wasm_module_free(m);
 }
@@ -169,10 +150,10 @@ static void test_traps_through_frames(void)
     wasm_instance *inst = wasm_instantiate(m, NULL, NULL, NULL);
     CHECK(inst != NULL);
     uint64_t r = 0;
-    CHECK_INT(call(inst, "oob", &r, 1, (uint64_t)500), WASM_TRAP_MEMORY_OOB);
+    CHECK_INT(call_export(inst, "oob", &r, 1, (uint64_t)500), WASM_TRAP_MEMORY_OOB);
     CHECK_STR(wasm_instance_trap_message(inst), "out of bounds memory access");
-    CHECK_INT(call(inst, "div", &r, 1, (uint64_t)0), WASM_TRAP_DIV_ZERO);
-    CHECK_INT(call(inst, "div", &r, 1, (uint64_t)3), WASM_OK);
+    CHECK_INT(call_export(inst, "div", &r, 1, (uint64_t)0), WASM_TRAP_DIV_ZERO);
+    CHECK_INT(call_export(inst, "div", &r, 1, (uint64_t)3), WASM_OK);
     CHECK_INT(r, 4);
     wasm_instance_free(inst);
     wasm_module_free(m);
@@ -203,8 +184,8 @@ static void test_locals_start_at_zero(void)
         if (!m) continue;
         wasm_instance *inst = wasm_instantiate(m, NULL, NULL, NULL);
         uint64_t r = 1;
-        CHECK_INT(call(inst, "dirty", NULL, 1, (uint64_t)0x0101010101010101ull), WASM_OK);
-        CHECK_INT(call(inst, "sum", &r, 1, (uint64_t)5), WASM_OK);
+        CHECK_INT(call_export(inst, "dirty", NULL, 1, (uint64_t)0x0101010101010101ull), WASM_OK);
+        CHECK_INT(call_export(inst, "sum", &r, 1, (uint64_t)5), WASM_OK);
         if (r != 5) fprintf(stderr, "%u locals: sum %llu, want 5\n", n, (unsigned long long)r);
         CHECK(r == 5);
         wasm_instance_free(inst);

@@ -9,6 +9,7 @@
 #ifndef WASM_BUILD_H
 #define WASM_BUILD_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -148,6 +149,25 @@ static inline wasm_module *load_wat(const char *text)
     free(bytes);
     if (!m) fprintf(stderr, "load failed: %s\n", err.message);
     return m;
+}
+
+/* Calls export `name` of inst with up to 3 arguments; the first result goes to
+ * *out (if not NULL).  WASM_TRAP_HOST when there is no such export. */
+static inline wasm_trap call_export(wasm_instance *inst, const char *name, uint64_t *out, int nargs, ...)
+{
+    uint64_t args[3] = {0}, res[4] = {0};
+    va_list ap;
+    va_start(ap, nargs);
+    for (int i = 0; i < nargs && i < 3; i++) args[i] = va_arg(ap, uint64_t);
+    va_end(ap);
+    wasm_funcinst *f = wasm_instance_export_func(inst, name);
+    if (!f) {
+        fprintf(stderr, "no export %s\n", name);
+        return WASM_TRAP_HOST;
+    }
+    wasm_trap t = wasm_call(inst, f, args, res);
+    if (out) *out = res[0];
+    return t;
 }
 
 #endif
