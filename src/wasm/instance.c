@@ -269,12 +269,8 @@ static int run_start(wasm_instance *inst, wasm_error *err)
     const wasm_module *m = inst->module;
     if (m->start < 0) return 0;
     /* A start function that never returns must not hang whoever loads the module. */
-    if (inst->limits.start_timeout_ms) {
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        inst->deadline_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec +
-                            (uint64_t)inst->limits.start_timeout_ms * 1000000u;
-    }
+    if (inst->limits.start_timeout_ms)
+        inst->deadline_ns = wasm_now_ns() + (uint64_t)inst->limits.start_timeout_ms * 1000000u;
     wasm_trap trap = wasm_call(inst, inst->funcs[m->start], NULL, NULL);
     inst->deadline_ns = 0;
     if (trap == WASM_OK) return 0;

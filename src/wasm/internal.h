@@ -14,10 +14,20 @@
 #define WASM_INTERNAL_H
 
 #include <stdatomic.h>
+#include <time.h>
 #include "wasm.h"
 
 #define WASM_PAGE_SIZE 65536u
 #define WASM_DIRTY_SHIFT 12          /* dirty tracking granule: 4 KiB */
+#define WASM_POLL_INTERVAL 1024      /* polls (back-edges, calls) between looks at the clock */
+
+/* CLOCK_MONOTONIC in nanoseconds: deadlines and polls. */
+static inline uint64_t wasm_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 /* Formats a message into err (if not NULL) and returns -1. */
 int wasm_fail(wasm_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -16,7 +16,7 @@
  * slots: arguments are passed in place and results come back in place.
  *
  * Interruption: at every call and backward branch, one relaxed atomic load of
- * the instance's interrupt flag and a countdown; every POLL_INTERVAL polls the
+ * the instance's interrupt flag and a countdown; every WASM_POLL_INTERVAL polls the
  * deadline (if any) is compared with CLOCK_MONOTONIC.
  */
 #include <math.h>
@@ -29,8 +29,6 @@
 #include "interp_ops.h"
 #include "jit.h"
 #include "numeric.h"
-
-#define POLL_INTERVAL 1024
 
 typedef struct call_frame {
     const uint32_t *ip;          /* where the caller resumes; NULL: return to the host */
@@ -61,19 +59,12 @@ const char *wasm_trap_string(wasm_trap trap)
 
 /* ---- interruption -------------------------------------------------------- */
 
-static uint64_t monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* The slow half of a poll: the flag is set or the countdown ran out. */
 __attribute__((noinline)) static bool must_stop(wasm_instance *root, int *budget)
 {
     if (atomic_load_explicit(&root->interrupt, memory_order_relaxed)) return true;
-    *budget = POLL_INTERVAL;
-    return root->deadline_ns && monotonic_ns() >= root->deadline_ns;
+    *budget = WASM_POLL_INTERVAL;
+    return root->deadline_ns && wasm_now_ns() >= root->deadline_ns;
 }
 
 /* ---- the loop -------------------------------------------------------------- */
@@ -165,7 +156,7 @@ static wasm_trap run(wasm_instance *root, wasm_instance *inst, const wasm_code *
     wasm_global **globals;
     uint8_t *mem_base, *dirty;
     uint64_t mem_size;
-    int poll_budget = POLL_INTERVAL;
+    int poll_budget = WASM_POLL_INTERVAL;
     wasm_trap trap = WASM_OK;
     const uint32_t *ip = NULL, *ret_ip = NULL;
     const wasm_code *callee = code;

@@ -16,8 +16,6 @@
 #include "jit.h"
 #include "numeric.h"
 
-#define POLL_INTERVAL 1024
-
 #define TRAP(code) return WASM_TRAP_##code
 #define OP_FN(name) static wasm_trap op_##name(jit_ctx *ctx, uint64_t *fp, const uint32_t *ip)
 
@@ -191,20 +189,13 @@ const jit_op_fn wasm_jit_ops[OP_COUNT] = {
 
 /* ---- polls and calls ------------------------------------------------------ */
 
-static uint64_t monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* The countdown ran out: the interrupt flag, then the deadline. */
 wasm_trap wasm_jit_poll(jit_ctx *ctx)
 {
     wasm_instance *root = ctx->root;
-    ctx->budget = POLL_INTERVAL;
+    ctx->budget = WASM_POLL_INTERVAL;
     if (atomic_load_explicit(&root->interrupt, memory_order_relaxed)) return WASM_TRAP_INTERRUPTED;
-    if (root->deadline_ns && monotonic_ns() >= root->deadline_ns) return WASM_TRAP_INTERRUPTED;
+    if (root->deadline_ns && wasm_now_ns() >= root->deadline_ns) return WASM_TRAP_INTERRUPTED;
     return WASM_OK;
 }
 

@@ -30,7 +30,6 @@
 #include "jit.h"
 #include "numeric.h"
 
-#define POLL_INTERVAL 1024
 #define JIT_FRAME_BYTES 16           /* return address + saved rbx per wasm call */
 #define JIT_MAX_STACK (1u << 20)     /* machine stack compiled frames may use, at most */
 
@@ -1139,7 +1138,7 @@ wasm_trap wasm_jit_call(wasm_instance *root, wasm_instance *inst, const wasm_cod
         .dirty = mem ? mem->dirty : NULL, .globals = inst->globals,
         .stack_end = root->stack + root->limits.value_stack_slots,
         /* a flag raised before the call is seen at the first poll */
-        .budget = atomic_load_explicit(&root->interrupt, memory_order_relaxed) ? 1 : POLL_INTERVAL,
+        .budget = atomic_load_explicit(&root->interrupt, memory_order_relaxed) ? 1 : WASM_POLL_INTERVAL,
     };
     bool outermost = root->jit_stack_limit == 0;
     if (outermost) {
