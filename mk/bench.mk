@@ -38,3 +38,12 @@ bench-engine: $(BENCH_DIR)/bench_engine $(BENCH_WASM)
 	@if [ "$(BENCH_WABT)" = 1 ]; then bench/engine/wabt.sh $(BENCH_DIR) $(BENCH_KERNELS); fi
 
 .PHONY: bench-engine
+
+# The compiler against the interpreter, alternated, medians and ratios
+# (bench/tiers/run.sh; figures in docs/performance.md, "Compiler vs interpreter").
+ROUNDS ?= 3
+bench-tiers: $(BENCH_DIR)/bench_engine $(BENCH_WASM) $(B)/bench/policy/bench_policy \
+             $(B)/policies/pod-privileged.raw.wasm
+	@B=$(B) bench/tiers/run.sh $(ROUNDS)
+
+.PHONY: bench-tiers
