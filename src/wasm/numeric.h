@@ -20,11 +20,38 @@ static inline uint64_t bf64(double d) { uint64_t u; memcpy(&u, &d, sizeof u); re
 static inline float f32_round(float (*round)(float), float x) { return x != x ? x + x : round(x); }
 static inline double f64_round(double (*round)(double), double x) { return x != x ? x + x : round(x); }
 
-/* min/max: NaN in, NaN out (x + y propagates a quieted input NaN); -0 < +0. */
+/*
+ * The NaN a binary operator returns when an operand is one: the first NaN
+ * operand, quieted.  The C expression alone leaves the choice to the
+ * instruction the compiler picks (x86 keeps the NaN of the operand that went
+ * first, and two compilations of `a * b` may order them differently), so the
+ * interpreter and the compiled tier's out-of-line operators could disagree.
+ * Quieting keeps a canonical NaN canonical and makes any other arithmetic, as
+ * the spec asks.  A NaN made from numbers (inf - inf) is `r` as computed.
+ */
+static inline uint32_t f32_nan_of(uint32_t a, uint32_t b, uint32_t r)
+{
+    if ((a & 0x7fffffffu) > 0x7f800000u) return a | 0x00400000u;
+    if ((b & 0x7fffffffu) > 0x7f800000u) return b | 0x00400000u;
+    return r;
+}
+
+static inline uint64_t f64_nan_of(uint64_t a, uint64_t b, uint64_t r)
+{
+    if ((a & 0x7fffffffffffffffull) > 0x7ff0000000000000ull) return a | 0x0008000000000000ull;
+    if ((b & 0x7fffffffffffffffull) > 0x7ff0000000000000ull) return b | 0x0008000000000000ull;
+    return r;
+}
+
+/* The result of a binary float operator on a and b, NaNs chosen as above. */
+static inline uint32_t f32_arith(float r, uint32_t a, uint32_t b) { return r == r ? bf32(r) : f32_nan_of(a, b, bf32(r)); }
+static inline uint64_t f64_arith(double r, uint64_t a, uint64_t b) { return r == r ? bf64(r) : f64_nan_of(a, b, bf64(r)); }
+
+/* min/max: NaN in, NaN out (the first one, quieted); -0 < +0. */
 static inline uint32_t f32_min(uint32_t a, uint32_t b)
 {
     float x = f32(a), y = f32(b);
-    if (x != x || y != y) return bf32(x + y);
+    if (x != x || y != y) return f32_nan_of(a, b, 0);
     if (x == y) return a | b;
     return x < y ? a : b;
 }
@@ -32,7 +59,7 @@ static inline uint32_t f32_min(uint32_t a, uint32_t b)
 static inline uint32_t f32_max(uint32_t a, uint32_t b)
 {
     float x = f32(a), y = f32(b);
-    if (x != x || y != y) return bf32(x + y);
+    if (x != x || y != y) return f32_nan_of(a, b, 0);
     if (x == y) return a & b;
     return x > y ? a : b;
 }
@@ -40,7 +67,7 @@ static inline uint32_t f32_max(uint32_t a, uint32_t b)
 static inline uint64_t f64_min(uint64_t a, uint64_t b)
 {
     double x = f64(a), y = f64(b);
-    if (x != x || y != y) return bf64(x + y);
+    if (x != x || y != y) return f64_nan_of(a, b, 0);
     if (x == y) return a | b;
     return x < y ? a : b;
 }
@@ -48,7 +75,7 @@ static inline uint64_t f64_min(uint64_t a, uint64_t b)
 static inline uint64_t f64_max(uint64_t a, uint64_t b)
 {
     double x = f64(a), y = f64(b);
-    if (x != x || y != y) return bf64(x + y);
+    if (x != x || y != y) return f64_nan_of(a, b, 0);
     if (x == y) return a & b;
     return x > y ? a : b;
 }

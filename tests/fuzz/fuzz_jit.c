@@ -153,18 +153,14 @@ static uint64_t ref_identity(const wasm_instance *inst, uint64_t ref)
 }
 
 /*
- * A value of `type` as it must be equal on both tiers.  A float NaN counts as
- * any NaN: the sign and payload of an arithmetic NaN result follow the operand
- * order the C compiler chose for `a + b` (x86 keeps the first NaN operand),
- * and neither gcc nor clang chooses alike in interp.c and jit_ops.c (the
- * spec allows either NaN).  Stored to memory, the bits are compared exactly.
+ * A value of `type` as it must be equal on both tiers: bit for bit, NaNs too
+ * (a binary operator returns its first NaN operand, quieted, in both tiers:
+ * numeric.h); 32-bit values by their 32 bits.
  */
 static uint64_t comparable(const wasm_instance *inst, uint8_t type, uint64_t v)
 {
     switch (type) {
-    case WASM_I32: return (uint32_t)v;
-    case WASM_F32: return ((uint32_t)v & 0x7fffffffu) > 0x7f800000u ? 0x7fc00000u : (uint32_t)v;
-    case WASM_F64: return (v & 0x7fffffffffffffffull) > 0x7ff0000000000000ull ? 0x7ff8000000000000ull : v;
+    case WASM_I32: case WASM_F32: return (uint32_t)v;
     case WASM_FUNCREF: return ref_identity(inst, v);
     default: return v;
     }

@@ -193,8 +193,58 @@ static void test_locals_start_at_zero(void)
     }
 }
 
+/*
+ * A binary float operator with a NaN operand returns the first NaN operand,
+ * quieted, on both tiers (the spec allows any arithmetic NaN; the tiers must
+ * not differ).  Signalling inputs come back with the quiet bit set.
+ */
+static void test_nan_choice(void)
+{
+    wasm_module *m = load_wat(
+        "(module"
+        " (func (export \"add64\") (param i64 i64) (result i64)"
+        "   (i64.reinterpret_f64 (f64.add (f64.reinterpret_i64 (local.get 0)) (f64.reinterpret_i64 (local.get 1)))))"
+        " (func (export \"sub64\") (param i64 i64) (result i64)"
+        "   (i64.reinterpret_f64 (f64.sub (f64.reinterpret_i64 (local.get 0)) (f64.reinterpret_i64 (local.get 1)))))"
+        " (func (export \"mul32\") (param i32 i32) (result i32)"
+        "   (i32.reinterpret_f32 (f32.mul (f32.reinterpret_i32 (local.get 0)) (f32.reinterpret_i32 (local.get 1)))))"
+        " (func (export \"div64\") (param i64 i64) (result i64)"
+        "   (i64.reinterpret_f64 (f64.div (f64.reinterpret_i64 (local.get 0)) (f64.reinterpret_i64 (local.get 1)))))"
+        " (func (export \"min64\") (param i64 i64) (result i64)"
+        "   (i64.reinterpret_f64 (f64.min (f64.reinterpret_i64 (local.get 0)) (f64.reinterpret_i64 (local.get 1)))))"
+        " (func (export \"max32\") (param i32 i32) (result i32)"
+        "   (i32.reinterpret_f32 (f32.max (f32.reinterpret_i32 (local.get 0)) (f32.reinterpret_i32 (local.get 1))))))");
+    CHECK(m != NULL);
+    if (!m) return;
+    wasm_instance *inst = wasm_instantiate(m, NULL, NULL, NULL);
+    const uint64_t qa = 0xfff8000000000001ull, qb = 0x7ff8000000000002ull, sb = 0x7ff0000000000003ull;
+    const uint64_t one = 0x3ff0000000000000ull;
+    uint64_t r = 0;
+    CHECK_INT(call_export(inst, "add64", &r, 2, qa, qb), WASM_OK);     /* the first NaN */
+    CHECK(r == qa);
+    CHECK_INT(call_export(inst, "add64", &r, 2, one, qb), WASM_OK);    /* the only NaN */
+    CHECK(r == qb);
+    CHECK_INT(call_export(inst, "sub64", &r, 2, one, sb), WASM_OK);    /* quieted */
+    CHECK(r == (sb | 0x0008000000000000ull));
+    CHECK_INT(call_export(inst, "div64", &r, 2, qb, qa), WASM_OK);
+    CHECK(r == qb);
+    CHECK_INT(call_export(inst, "min64", &r, 2, one, qa), WASM_OK);
+    CHECK(r == qa);
+    CHECK_INT(call_export(inst, "min64", &r, 2, sb, qa), WASM_OK);
+    CHECK(r == (sb | 0x0008000000000000ull));
+    CHECK_INT(call_export(inst, "mul32", &r, 2, (uint64_t)0xffc00005u, (uint64_t)0x7fc00009u), WASM_OK);
+    CHECK(r == 0xffc00005u);
+    CHECK_INT(call_export(inst, "mul32", &r, 2, (uint64_t)0x3f800000u, (uint64_t)0x7f800009u), WASM_OK);
+    CHECK(r == 0x7fc00009u);
+    CHECK_INT(call_export(inst, "max32", &r, 2, (uint64_t)0x7fa00000u, (uint64_t)0xffc00001u), WASM_OK);
+    CHECK(r == 0x7fe00000u);
+    wasm_instance_free(inst);
+    wasm_module_free(m);
+}
+
 int main(void)
 {
+    test_nan_choice();
     test_locals_start_at_zero();
     test_grow_in_callee();
     test_other_instance();
