@@ -32,6 +32,7 @@
 
 #define JIT_FRAME_BYTES 16           /* return address + saved rbx per wasm call */
 #define JIT_MAX_STACK (1u << 20)     /* machine stack compiled frames may use, at most */
+#define JIT_C_MARGIN (256u << 10)    /* left below the deepest frame for the C it calls (hosts) */
 
 #if defined(__x86_64__) && defined(__linux__)
 
@@ -1129,6 +1130,29 @@ void wasm_jit_release(wasm_module *m)
 
 typedef wasm_trap (*jit_enter_fn)(jit_ctx *ctx, uint64_t *fp, const void *code);
 
+/*
+ * The lowest address compiled frames may reach on this thread: its stack's
+ * end plus room for the C code they call.  A thread with a small stack (an
+ * embedder's choice) then gets "call stack exhausted" rather than a crash.
+ * Asked of the C library once per thread; 0 when it cannot say.
+ */
+static uintptr_t thread_stack_floor(void)
+{
+    static __thread uintptr_t floor;
+    static __thread bool known;
+    if (!known) {
+        pthread_attr_t attr;
+        void *addr;
+        size_t size;
+        if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+            if (pthread_attr_getstack(&attr, &addr, &size) == 0) floor = (uintptr_t)addr + JIT_C_MARGIN;
+            pthread_attr_destroy(&attr);
+        }
+        known = true;
+    }
+    return floor;
+}
+
 wasm_trap wasm_jit_call(wasm_instance *root, wasm_instance *inst, const wasm_code *code, uint64_t *fp)
 {
     wasm_memory *mem = inst->mem0;
@@ -1145,7 +1169,8 @@ wasm_trap wasm_jit_call(wasm_instance *root, wasm_instance *inst, const wasm_cod
         uint64_t want = (uint64_t)root->limits.max_call_depth * JIT_FRAME_BYTES;
         uintptr_t sp;
         __asm__ volatile("mov %%rsp, %0" : "=r"(sp));   /* the machine stack, even under ASan's fake frames */
-        root->jit_stack_limit = sp - (want < JIT_MAX_STACK ? want : JIT_MAX_STACK);
+        uintptr_t limit = sp - (want < JIT_MAX_STACK ? want : JIT_MAX_STACK), floor = thread_stack_floor();
+        root->jit_stack_limit = limit > floor ? limit : floor;
     }
     ctx.stack_limit = root->jit_stack_limit;
     wasm_trap trap = ((jit_enter_fn)inst->module->jit_enter)(&ctx, fp, code->native);

@@ -7,6 +7,7 @@
  * frames.  Runs on both tiers (make test-unit, make test-engine-interp): the
  * results must be the same.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -242,8 +243,53 @@ static void test_nan_choice(void)
     wasm_module_free(m);
 }
 
+/* Deep recursion on a thread with a small machine stack and a large
+ * configured depth: "call stack exhausted", never a crash. */
+typedef struct deep_run { wasm_instance *inst; uint64_t n, r; wasm_trap trap; } deep_run;
+
+static void *run_deep(void *arg)
+{
+    deep_run *d = arg;
+    d->trap = call_export(d->inst, "deep", &d->r, 1, d->n);
+    return NULL;
+}
+
+static void test_small_thread_stack(void)
+{
+    wasm_module *m = load_wat(
+        "(module (func $d (export \"deep\") (param i32) (result i32)"
+        "  (if (result i32) (local.get 0)"
+        "    (then (i32.add (i32.const 1) (call $d (i32.sub (local.get 0) (i32.const 1)))))"
+        "    (else (i32.const 0)))))");
+    CHECK(m != NULL);
+    if (!m) return;
+    wasm_limits big = { .max_call_depth = 2000000, .value_stack_slots = 1u << 24 };
+    wasm_instance *inst = wasm_instantiate(m, NULL, &big, NULL);
+    CHECK(inst != NULL);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 512 << 10);
+    const uint64_t depths[] = { 2000, 3000000, 2000 };
+    for (size_t i = 0; inst && i < 3; i++) {
+        deep_run d = { inst, depths[i], 0, WASM_OK };
+        pthread_t t;
+        CHECK(pthread_create(&t, &attr, run_deep, &d) == 0);
+        pthread_join(t, NULL);
+        if (depths[i] == 2000) {
+            CHECK_INT(d.trap, WASM_OK);
+            CHECK_INT(d.r, 2000);
+        } else {
+            CHECK_INT(d.trap, WASM_TRAP_STACK_EXHAUSTED);
+        }
+    }
+    pthread_attr_destroy(&attr);
+    wasm_instance_free(inst);
+    wasm_module_free(m);
+}
+
 int main(void)
 {
+    test_small_thread_stack();
     test_nan_choice();
     test_locals_start_at_zero();
     test_grow_in_callee();
