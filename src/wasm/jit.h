@@ -13,7 +13,8 @@
  * compiled code runs:
  *
  *   rbx  frame (slot 0)            r12  memory base     r13  memory size
- *   r14  jit_ctx of this call      r15  dirty map       rax..r11  scratch
+ *   r14  jit_ctx of this call      r15  dirty map       ebp  poll budget
+ *   rax..r11  scratch
  *
  * Traps are values: every compiled function returns a wasm_trap in eax (0: it
  * returned normally), and each call site passes a nonzero one up.
@@ -33,7 +34,7 @@ typedef struct jit_ctx {
     wasm_global **globals;
     uint64_t *stack_end;         /* end of root's value stack */
     uintptr_t stack_limit;       /* lowest machine stack address compiled code may call below */
-    int32_t budget;              /* polls left before jit_poll looks at the clock */
+    int32_t budget;              /* the poll budget at entry and after each wasm_jit_poll (ebp runs it down) */
     int32_t trap;                /* result of a call done out of line by jit_call_indirect */
 } jit_ctx;
 

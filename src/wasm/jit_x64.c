@@ -293,15 +293,18 @@ static void check_trap(jit *j)
 
 /* ---- polls and branches --------------------------------------------------- */
 
+/* The poll budget lives in ebp (a register: a countdown in memory would chain
+ * every call and back-edge through a store-to-load forwarding). */
 static void emit_poll(jit *j)
 {
     buf *b = &j->b;
-    rm_mem(b, W32, 0x83, 5, R14, NOREG, offsetof(jit_ctx, budget));   /* sub dword [r14+budget], 1 */
+    rm_reg(b, W32, 0x83, 5, RBP);                /* sub ebp, 1 */
     b1(b, 1);
     size_t skip = jcc_open(b, CC_NE);
     mov_rr(b, RDI, R14);
     call_abs(b, (const void *)wasm_jit_poll);
     check_trap(j);
+    rm_mem(b, W32, 0x8b, RBP, R14, NOREG, offsetof(jit_ctx, budget));   /* the budget it set */
     bind_here(b, skip);
 }
 
@@ -1029,16 +1032,23 @@ static void translate(jit *j, const wasm_code *code)
 /* enter(ctx, fp, code): saves the callee-saved registers, loads the fixed ones, calls. */
 static void emit_trampoline(buf *b)
 {
-    b1(b, 0x53);                                                  /* push rbx, r12..r15 */
+    b1(b, 0x55);                                                  /* push rbp, rbx, r12..r15 */
+    b1(b, 0x53);
     for (int r = R12; r <= R15; r++) { b1(b, 0x41); b1(b, 0x50 + (r & 7)); }
+    rm_reg(b, W64, 0x83, 5, RSP);                                 /* sub rsp, 8: aligned calls */
+    b1(b, 8);
     mov_rr(b, R14, RDI);
     rm_mem(b, W64, 0x8b, R12, R14, NOREG, offsetof(jit_ctx, mem_base));
     rm_mem(b, W64, 0x8b, R13, R14, NOREG, offsetof(jit_ctx, mem_size));
     rm_mem(b, W64, 0x8b, R15, R14, NOREG, offsetof(jit_ctx, dirty));
+    rm_mem(b, W32, 0x8b, RBP, R14, NOREG, offsetof(jit_ctx, budget));
     mov_rr(b, RAX, RSI);
     rm_reg(b, W32, 0xff, 2, RDX);                                 /* call rdx */
+    rm_reg(b, W64, 0x83, 0, RSP);                                 /* add rsp, 8 */
+    b1(b, 8);
     for (int r = R15; r >= R12; r--) { b1(b, 0x41); b1(b, 0x58 + (r & 7)); }
     b1(b, 0x5b);
+    b1(b, 0x5d);
     b1(b, 0xc3);
 }
 
