@@ -35,7 +35,7 @@ typedef struct jit_ctx {
     uint64_t *stack_end;         /* end of root's value stack */
     uintptr_t stack_limit;       /* lowest machine stack address compiled code may call below */
     int32_t budget;              /* the poll budget at entry and after each wasm_jit_poll (ebp runs it down) */
-    int32_t trap;                /* result of a call done out of line by jit_call_indirect */
+    int32_t trap;                /* result of a call made out of line by wasm_jit_call_indirect */
 } jit_ctx;
 
 /* An operator done out of line: ip points at its instruction (interp_ops.h). */
