@@ -26,7 +26,8 @@
  *
  * Seeds: the spec suite's modules, the demo, and the .wat files of tests/fuzz/jit-seeds
  * (the interpreter's fused instructions, which the compiler translates one by
- * one, with edge-case constants and addresses taken from the arguments).
+ * one, and one file per area of jit_x64.c: mem, ctrl, bits, calls, bulk,
+ * float, imports; edge-case constants, addresses taken from the arguments).
  *
  * Checked against planted bugs, each in a copy of src/wasm/ outside the tree
  * (never in the repository): this target built from the copy, run by
@@ -42,6 +43,11 @@
  *   - FORM_ADD's address add done in 64 bits (no wrap at 2^32), and no
  *     reload of the memory size after memory.grow: "trap";
  *   - cmp_imm_fits() also accepting 0xffffffff (compared as -1): "results".
+ * Missed for 60 s without the per-area seeds, caught by them in 2-3 s: rep
+ * stosq clearing one local too few (calls.wat), a 2-byte store marking only
+ * its first granule (mem.wat), the large-offset path only above 0x7fffffff
+ * (mem.wat, UBSan), br_if64 testing 32 bits (ctrl.wat), an i64 ALU immediate
+ * up to 0xffffffff taken as a sign-extended imm32 (bits.wat).
  *
  *   clang -fsanitize=fuzzer,address,undefined ... (see mk/fuzz.mk)
  */
