@@ -18,7 +18,7 @@ $(FUZZ_DIR)/obj/%.o: src/wasm/%.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c $< -o $@
 
-$(FUZZ_DIR)/fuzz_wasm: tests/fuzz/fuzz_wasm.c $(FUZZ_ENGINE)
+$(FUZZ_DIR)/fuzz_wasm: tests/fuzz/fuzz_wasm.c tests/fuzz/fuzz_module.h $(FUZZ_ENGINE)
 	clang $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined $< $(FUZZ_ENGINE) -lm -o $@
 
 test-fuzz: $(FUZZ_DIR)/fuzz_wasm $(DEMO_WASM)
@@ -31,7 +31,7 @@ test-fuzz: $(FUZZ_DIR)/fuzz_wasm $(DEMO_WASM)
 FUZZ_JIT_TIME  ?= 60
 FUZZ_JIT_SEEDS := $(patsubst tests/fuzz/jit-seeds/%.wat,build/fuzz-jit/wat/%.wasm,$(wildcard tests/fuzz/jit-seeds/*.wat))
 
-build/fuzz-jit/fuzz_jit: tests/fuzz/fuzz_jit.c src/wasm/internal.h $(FUZZ_ENGINE)
+build/fuzz-jit/fuzz_jit: tests/fuzz/fuzz_jit.c tests/fuzz/fuzz_module.h src/wasm/internal.h $(FUZZ_ENGINE)
 	@mkdir -p $(@D)
 	clang $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined $< $(FUZZ_ENGINE) -lm -o $@
 

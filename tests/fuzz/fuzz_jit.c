@@ -61,74 +61,16 @@
 #include <time.h>
 
 #include "wasm.h"
+#include "fuzz_module.h"
 #include "../../src/wasm/internal.h"   /* funcref identities, every global and table */
 
 #define CALL_BUDGET_NS (20ull * 1000 * 1000)     /* per call, per side */
-#define SECTION_START 8
 #define ROUNDS 4
 #define CALLS_PER_ROUND 4                        /* argument patterns per export, rounds 1.. */
 #define MAX_VALUES 64                            /* params/results of a called export */
 #define FOREIGN_REF UINT64_MAX                   /* a reference into no function of the instance */
 
-static const wasm_limits fuzz_limits = {
-    .max_memory_pages = 32,      /* 2 MiB */
-    .max_table_elems = 4096,
-    .max_call_depth = 500,
-    .value_stack_slots = 1u << 14,
-};
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* ---- the input: start sections removed (as in fuzz_wasm.c) ---------------- */
-
-/* Reads a u32 LEB128 of at most 5 bytes; false if it does not fit. */
-static bool read_leb(const uint8_t *p, size_t len, size_t *pos, uint32_t *out)
-{
-    uint64_t v = 0;
-    for (int shift = 0; shift < 35; shift += 7) {
-        if (*pos >= len)
-            return false;
-        uint8_t b = p[(*pos)++];
-        v |= (uint64_t)(b & 0x7f) << shift;
-        if (!(b & 0x80))
-            break;
-        if (shift == 28)
-            return false;
-    }
-    if (v > UINT32_MAX)
-        return false;
-    *out = (uint32_t)v;
-    return true;
-}
-
-/* Copies the module without its start section(s): wasm_instantiate runs the
- * start function with no deadline.  False if the framing is broken. */
-static bool strip_start(const uint8_t *data, size_t size, uint8_t *out, size_t *out_len)
-{
-    size_t pos = 8, n = 8;
-    if (size < 8)
-        return false;
-    memcpy(out, data, 8);
-    while (pos < size) {
-        size_t begin = pos;
-        uint8_t id = data[pos++];
-        uint32_t len;
-        if (!read_leb(data, size, &pos, &len) || len > size - pos)
-            return false;
-        pos += len;
-        if (id != SECTION_START) {
-            memcpy(out + n, data + begin, pos - begin);
-            n += pos - begin;
-        }
-    }
-    *out_len = n;
-    return true;
-}
+/* ---- argument patterns and host-call logs ---------------------------------- */
 
 /* FNV-1a, for argument patterns that follow the input and for host-call logs. */
 static uint64_t fnv(uint64_t h, const void *p, size_t n)

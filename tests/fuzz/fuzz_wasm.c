@@ -19,67 +19,9 @@
 #include <time.h>
 
 #include "wasm.h"
+#include "fuzz_module.h"
 
 #define CALL_BUDGET_NS (20ull * 1000 * 1000)     /* per exported function */
-#define SECTION_START 8
-
-static const wasm_limits fuzz_limits = {
-    .max_memory_pages = 32,      /* 2 MiB */
-    .max_table_elems = 4096,
-    .max_call_depth = 500,
-    .value_stack_slots = 1u << 14,
-};
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* Reads a u32 LEB128 of at most 5 bytes; false if it does not fit. */
-static bool read_leb(const uint8_t *p, size_t len, size_t *pos, uint32_t *out)
-{
-    uint64_t v = 0;
-    for (int shift = 0; shift < 35; shift += 7) {
-        if (*pos >= len)
-            return false;
-        uint8_t b = p[(*pos)++];
-        v |= (uint64_t)(b & 0x7f) << shift;
-        if (!(b & 0x80))
-            break;
-        if (shift == 28)
-            return false;
-    }
-    if (v > UINT32_MAX)
-        return false;
-    *out = (uint32_t)v;
-    return true;
-}
-
-/* Copies the module without its start section(s) into `out`; false if the framing is broken. */
-static bool strip_start(const uint8_t *data, size_t size, uint8_t *out, size_t *out_len)
-{
-    size_t pos = 8, n = 0;
-    if (size < 8)
-        return false;
-    memcpy(out, data, 8);
-    n = 8;
-    while (pos < size) {
-        size_t begin = pos;
-        uint8_t id = data[pos++];
-        uint32_t len;
-        if (!read_leb(data, size, &pos, &len) || len > size - pos)
-            return false;
-        pos += len;
-        if (id != SECTION_START) {
-            memcpy(out + n, data + begin, pos - begin);
-            n += pos - begin;
-        }
-    }
-    *out_len = n;
-    return true;
-}
 
 static wasm_trap return_zeros(wasm_instance *caller, void *env, const uint64_t *args, uint64_t *results)
 {
