@@ -107,6 +107,39 @@ static void test_other_instance(void)
     wasm_module_free(mb);
 }
 
+/* A host function that grows its caller's memory: the caller's next access
+ * sees the new size (compiled code reloads it after every host call). */
+static wasm_trap host_grow(wasm_instance *caller, void *env, const uint64_t *args, uint64_t *results)
+{
+    results[0] = (uint64_t)(uint32_t)wasm_memory_grow(wasm_instance_memory(caller), 1);
+    return WASM_OK;
+}
+
+static void test_host_grows_memory(void)
+{
+    wasm_linker *l = wasm_linker_new();
+    const wasm_valtype i32[] = { WASM_I32 };
+    wasm_linker_define_func(l, "env", "grow", NULL, 0, i32, 1, host_grow, NULL);
+    wasm_module *m = load_wat(
+        "(module (import \"env\" \"grow\" (func $grow (result i32))) (memory 1 3)"
+        " (func (export \"grow_then_load\") (param i32) (result i32)"
+        "   (drop (call $grow))"
+        "   (i32.store8 (local.get 0) (i32.const 42))"
+        "   (i32.load8_u (local.get 0))))");
+    CHECK(m != NULL);
+    wasm_instance *inst = m ? wasm_instantiate(m, l, NULL, NULL) : NULL;
+    CHECK(inst != NULL);
+    if (inst) {
+        uint64_t r = 0;
+        CHECK_INT(call_export(inst, "grow_then_load", &r, 1, (uint64_t)65536 + 7), WASM_OK);
+        CHECK_INT(r, 42);
+        CHECK_INT(call_export(inst, "grow_then_load", &r, 1, (uint64_t)3 * 65536 + 7), WASM_TRAP_MEMORY_OOB);
+    }
+    wasm_instance_free(inst);
+    wasm_module_free(m);
+    wasm_linker_free(l);
+}
+
 /* A loop whose only back-edge is a br_table entry stops at the deadline;
  * an interrupt raised before a call stops the first loop iteration. */
 static void test_polls(void)
@@ -290,6 +323,7 @@ static void test_small_thread_stack(void)
 int main(void)
 {
     test_small_thread_stack();
+    test_host_grows_memory();
     test_nan_choice();
     test_locals_start_at_zero();
     test_grow_in_callee();
