@@ -254,6 +254,14 @@ struct wasm_instance {
     uint32_t retain_count;       /* tables retaining this failed instantiation */
 };
 
+/* The slow half of a poll, in both tiers: the interrupt flag is up or the
+ * deadline (if any) has passed. */
+static inline bool wasm_must_stop(wasm_instance *root)
+{
+    return atomic_load_explicit(&root->interrupt, memory_order_relaxed) ||
+           (root->deadline_ns && wasm_now_ns() >= root->deadline_ns);
+}
+
 /* ---- runtime helpers (memory.c, table.c, instance.c) --------------------- */
 
 /* A memory of `pages` pages that may grow to `max_pages`; address space for

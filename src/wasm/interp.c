@@ -59,12 +59,11 @@ const char *wasm_trap_string(wasm_trap trap)
 
 /* ---- interruption -------------------------------------------------------- */
 
-/* The slow half of a poll: the flag is set or the countdown ran out. */
+/* The flag is set or the countdown ran out: restart the countdown, then ask. */
 __attribute__((noinline)) static bool must_stop(wasm_instance *root, int *budget)
 {
-    if (atomic_load_explicit(&root->interrupt, memory_order_relaxed)) return true;
     *budget = WASM_POLL_INTERVAL;
-    return root->deadline_ns && wasm_now_ns() >= root->deadline_ns;
+    return wasm_must_stop(root);
 }
 
 /* ---- the loop -------------------------------------------------------------- */

@@ -192,11 +192,8 @@ const jit_op_fn wasm_jit_ops[OP_COUNT] = {
 /* The countdown ran out: the interrupt flag, then the deadline. */
 wasm_trap wasm_jit_poll(jit_ctx *ctx)
 {
-    wasm_instance *root = ctx->root;
     ctx->budget = WASM_POLL_INTERVAL;
-    if (atomic_load_explicit(&root->interrupt, memory_order_relaxed)) return WASM_TRAP_INTERRUPTED;
-    if (root->deadline_ns && wasm_now_ns() >= root->deadline_ns) return WASM_TRAP_INTERRUPTED;
-    return WASM_OK;
+    return wasm_must_stop(ctx->root) ? WASM_TRAP_INTERRUPTED : WASM_OK;
 }
 
 /* A call that leaves the compiled module: a host function, or a function of
